@@ -1,0 +1,1 @@
+"""populations package."""

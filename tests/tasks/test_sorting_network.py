@@ -1,0 +1,417 @@
+"""Tests of the sorting_network task pack: networks, oracle, suites, judging and registry."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tasks.base import Case, InvalidInput, Outcome, Suite, TaskError
+from tasks.registry import entries, get_task, resolve
+from tasks.sorting_network import (
+    SortingNetworkTask,
+    batcher_network,
+    is_sorting_network,
+    network_depth,
+    network_size,
+)
+
+QUICK = settings(database=None, deadline=None, max_examples=60)
+OPTIMAL_4 = [(0, 1), (2, 3), (0, 2), (1, 3), (1, 2)]
+
+# ---- slow pure-Python references -----------------------------------------------------------
+
+
+def slow_run(network: Any, bits: Any) -> list[int]:
+    """Apply comparators one value at a time."""
+    v = list(bits)
+    for i, j in network:
+        v[i], v[j] = min(v[i], v[j]), max(v[i], v[j])
+    return v
+
+
+def slow_sorts_all(network: Any, n: int, values: int = 2) -> bool:
+    """Whether ``network`` sorts every vector over ``range(values)``."""
+    return all(
+        slow_run(network, b) == sorted(b) for b in itertools.product(range(values), repeat=n)
+    )
+
+
+def exec_constant(source: str) -> Any:
+    """Run trusted task-provided source (the tests' own process) and read COMPARATORS."""
+    namespace: dict[str, Any] = {}
+    exec(source, namespace)
+    return namespace["COMPARATORS"]
+
+
+def bits(text: str) -> tuple[int, ...]:
+    return tuple(int(c) for c in text)
+
+
+# ---- networks --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", range(2, 17))
+def test_batcher_networks_sort(n: int) -> None:
+    network = batcher_network(n)
+    assert all(0 <= i < j < n for i, j in network)
+    assert is_sorting_network(network, n)
+    if n <= 7:  # three values per wire: more than the 0-1 principle needs
+        assert slow_sorts_all(network, n, values=3)
+
+
+def test_batcher_sizes_and_depths() -> None:
+    assert (network_size(batcher_network(4)), network_depth(batcher_network(4))) == (5, 3)
+    assert (network_size(batcher_network(8)), network_depth(batcher_network(8))) == (19, 6)
+    assert (network_size(batcher_network(16)), network_depth(batcher_network(16))) == (63, 10)
+
+
+@pytest.mark.parametrize(
+    ("network", "size", "depth"),
+    [
+        (OPTIMAL_4, 5, 3),
+        ([], 0, 0),
+        ([(0, 1), (2, 3), (4, 5)], 3, 1),
+        ([(0, 1), (1, 2), (2, 3)], 3, 3),
+        ([(0, 1), (2, 3), (0, 3), (1, 2), (4, 5)], 5, 2),
+    ],
+)
+def test_size_and_depth(network: list[tuple[int, int]], size: int, depth: int) -> None:
+    assert network_size(network) == size
+    assert network_depth(network) == depth
+    task = SortingNetworkTask(6)
+    assert task.data_metrics([list(p) for p in network]) == {"comparators": size, "depth": depth}
+
+
+# Dropping any one comparator of the optimal 4-network breaks exactly these inputs.
+DROPPED_FAILURES = {
+    (0, 1): {"1000", "1011"},
+    (2, 3): {"0010", "1110"},
+    (0, 2): {"1100", "1101", "1110"},
+    (1, 3): {"0100", "1000", "1100"},
+    (1, 2): {"0101", "0110", "1001", "1010"},
+}
+
+
+@pytest.mark.parametrize("dropped", OPTIMAL_4)
+def test_dropping_a_comparator_fails_exactly_the_right_inputs(dropped: tuple[int, int]) -> None:
+    task = SortingNetworkTask(4)
+    network = [c for c in OPTIMAL_4 if c != dropped]
+    cases = task.hidden_suite().cases
+    outcomes = task.judge_data(network, cases)
+    failing = {"".join(map(str, c.args[0])) for c, o in zip(cases, outcomes, strict=True) if o}
+    assert failing == DROPPED_FAILURES[dropped]
+    assert set(outcomes.tolist()) == {Outcome.PASS, Outcome.FAIL}
+    assert not is_sorting_network(network, 4)
+    assert is_sorting_network(OPTIMAL_4, 4)
+    assert (task.judge_data(OPTIMAL_4, cases) == Outcome.PASS).all()
+
+
+networks = st.integers(2, 8).flatmap(
+    lambda n: st.tuples(
+        st.just(n),
+        st.lists(
+            st.tuples(st.integers(0, n - 2), st.integers(1, n - 1))
+            .filter(lambda p: p[0] < p[1])
+            .map(lambda p: list(p) if sum(p) % 2 else p),  # mix lists and tuples
+            max_size=30,
+        ),
+        st.lists(st.lists(st.integers(0, 1), min_size=n, max_size=n), max_size=80),
+    )
+)
+
+
+@QUICK
+@given(networks)
+def test_judge_agrees_with_slow_reference(drawn: tuple[int, Any, list[list[int]]]) -> None:
+    n, network, inputs = drawn
+    task = SortingNetworkTask(n)
+    suite, rejected = task.label_all([(tuple(v),) for v in inputs], "test")
+    assert rejected == []
+    outcomes = task.judge_data(network, suite.cases)
+    expected = [
+        Outcome.PASS if slow_run(network, c.args[0]) == sorted(c.args[0]) else Outcome.FAIL
+        for c in suite
+    ]
+    assert outcomes.dtype == np.int8
+    assert outcomes.tolist() == expected
+    assert is_sorting_network(network, n) == slow_sorts_all(network, n)
+
+
+def test_judge_on_cases_from_json_with_lists() -> None:
+    task = SortingNetworkTask(4)
+    cases = [Case.from_json(c.to_json()) for c in task.hidden_suite()]
+    as_lists = [Case(([*c.args[0]],), c.expected, c.origin) for c in cases]
+    broken = OPTIMAL_4[:-1]
+    assert task.judge_data(broken, as_lists).tolist() == task.judge_data(broken, cases).tolist()
+    assert (task.judge_data(broken, as_lists) == Outcome.FAIL).sum() == 4
+
+
+def test_judge_respects_case_order_and_subsets() -> None:
+    """The packed-suite cache must not confuse different lists of the same cases."""
+    task = SortingNetworkTask(4)
+    cases = task.hidden_suite().cases
+    broken = OPTIMAL_4[1:]  # fails 1000 and 1011 only: not symmetric under reversal
+    forward = task.judge_data(broken, cases)
+    assert forward.tolist() != forward[::-1].tolist()
+    assert task.judge_data(broken, cases[::-1]).tolist() == forward[::-1].tolist()
+    assert task.judge_data(broken, cases[:8]).tolist() == forward[:8].tolist()
+    assert task.judge_data(broken, cases[8:]).tolist() == forward[8:].tolist()
+    assert task.judge_data(broken, cases[5:9]).tolist() == forward[5:9].tolist()
+    for k in range(10):  # more distinct lists than cache slots
+        assert task.judge_data(broken, cases[k:]).tolist() == forward[k:].tolist()
+    assert task.judge_data(broken, cases).tolist() == forward.tolist()
+
+
+def test_judge_rejects_cases_that_are_not_bit_vectors() -> None:
+    task = SortingNetworkTask(3)
+    with pytest.raises(TaskError):
+        task.judge_data([], [Case(((0, 1),), [0, 1])])
+    with pytest.raises(TaskError):
+        task.judge_data([], [Case(((0, 1, 2),), [0, 1, 2])])
+    with pytest.raises(TaskError):
+        task.judge_data([], [Case(((0, 1, 0),), [0, 0, True])])
+
+
+# ---- malformed networks ----------------------------------------------------------------------
+
+
+def _deep(depth: int) -> Any:
+    value: Any = [0, 1]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+MALFORMED: list[Any] = [
+    "[(0, 1)]",
+    None,
+    True,
+    1.5,
+    7,
+    ((0, 1),),  # a tuple, not a list
+    {0: 1},
+    [[0]],
+    [[0, 1, 2]],
+    [[1, 0]],
+    [[2, 2]],
+    [[0, 4]],
+    [[-1, 0]],
+    [[True, 1]],
+    [[0, True]],
+    [[0.0, 1]],
+    [[0, 1.0]],
+    [[0, "1"]],
+    ["01"],
+    [None],
+    [[0, 1], "x"],
+    [[0, 2**70]],
+    [{0, 1}],
+    [[[0], [1]]],
+    _deep(200),
+    [[0, 1]] * (50 * 4 * 4 + 1),
+    [[0, 1]] * 2_000_000,
+]
+
+
+@pytest.mark.parametrize("value", MALFORMED, ids=lambda v: repr(v)[:30])
+def test_malformed_networks_error_everywhere(value: Any) -> None:
+    task = SortingNetworkTask(4)
+    cases = task.fixed_suite().cases
+    outcomes = task.judge_data(value, cases)
+    assert outcomes.dtype == np.int8
+    assert outcomes.shape == (len(cases),)
+    assert (outcomes == Outcome.ERROR).all()
+    assert task.data_metrics(value) == {}
+    assert task.judge_data(value, []).shape == (0,)
+
+
+def test_size_cap_is_inclusive_and_lists_and_tuples_mix() -> None:
+    task = SortingNetworkTask(4)
+    cases = task.fixed_suite().cases
+    at_cap = [[0, 1]] * 799 + [(2, 3)]  # 50 * n * n comparators
+    assert (task.judge_data(at_cap, cases) != Outcome.ERROR).all()
+    assert task.data_metrics(at_cap) == {"comparators": 800, "depth": 799}
+    assert (task.judge_data([*at_cap, (0, 1)], cases) == Outcome.ERROR).all()
+    mixed = [[0, 1], (2, 3), [0, 2], (1, 3), [1, 2]]
+    assert (task.judge_data(mixed, cases) == Outcome.PASS).all()
+
+
+json_like = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 10) | st.floats() | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=5) | st.tuples(inner, inner),
+    max_leaves=20,
+)
+
+
+@QUICK
+@given(json_like)
+def test_arbitrary_values_never_raise(value: Any) -> None:
+    task = SortingNetworkTask(4)
+    cases = task.hidden_suite().cases
+    outcomes = task.judge_data(value, cases)
+    assert outcomes.shape == (16,)
+    well_formed = type(value) is list and all(
+        type(p) in (list, tuple)
+        and len(p) == 2
+        and all(type(x) is int for x in p)
+        and 0 <= p[0] < p[1] < 4
+        for p in value
+    )
+    if well_formed:
+        assert set(outcomes.tolist()) <= {Outcome.PASS, Outcome.FAIL}
+        assert task.data_metrics(value)["comparators"] == len(value)
+    else:
+        assert (outcomes == Outcome.ERROR).all()
+        assert task.data_metrics(value) == {}
+        assert not is_sorting_network(value, 4)
+
+
+# ---- oracle and suites -----------------------------------------------------------------------
+
+
+def test_oracle_sorts_bits() -> None:
+    task = SortingNetworkTask(5)
+    assert task.oracle(((1, 0, 1, 0, 0),)) == [0, 0, 0, 1, 1]
+    assert task.oracle(([1, 1, 0, 1, 0],)) == [0, 0, 1, 1, 1]
+    assert task.args_from_json([0, 1, 0, 0, 1]) == ([0, 1, 0, 0, 1],)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ((0, 1, 0, 1),),  # too short
+        ((0, 1, 0, 1, 0, 1),),  # too long
+        ((0, 1, 2, 0, 1),),
+        ((0, 1, -1, 0, 1),),
+        ((True, 0, 0, 0, 0),),
+        ((0, 0, 0, 0, 1.0),),
+        ((0, 0, 0, 0, "1"),),
+        ((0, 0, 0, 0, None),),
+        ((0, 0, 0, 0, [1]),),
+        ("01001",),
+        ({0: 1},),
+        (None,),
+        (),
+        ((0, 1, 0, 0, 1), (0, 1, 0, 0, 1)),
+    ],
+)
+def test_oracle_rejects_out_of_domain(args: Any) -> None:
+    task = SortingNetworkTask(5)
+    with pytest.raises(InvalidInput):
+        task.oracle(args)
+    with pytest.raises(InvalidInput):
+        task.label(args, "agent@1")
+    suite, rejected = task.label_all([args, ((0, 0, 1, 0, 0),)], "agent@1")
+    assert len(suite) == 1
+    assert rejected == [tuple(args)]
+
+
+@QUICK
+@given(st.integers(2, 12).flatmap(lambda n: st.tuples(st.just(n), st.data())))
+def test_input_strategy_is_in_domain(drawn: tuple[int, st.DataObject]) -> None:
+    n, data = drawn
+    task = SortingNetworkTask(n)
+    args = data.draw(task.input_strategy())
+    case = task.label(args, "agent@0")
+    assert case.expected == sorted(args[0])
+    assert len(case.expected) == n
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 10])
+def test_hidden_suite_is_every_binary_vector(n: int) -> None:
+    task = SortingNetworkTask(n)
+    hidden = task.hidden_suite()
+    assert len(hidden) == 2**n
+    assert {c.args[0] for c in hidden} == set(itertools.product((0, 1), repeat=n))
+    assert all(c.origin == "hidden" and c.expected == sorted(c.args[0]) for c in hidden)
+
+
+def test_hidden_suite_n16_is_complete_and_judged_right() -> None:
+    task = get_task("sorting_network:n=16")
+    hidden = task.hidden_suite()
+    assert len(hidden) == 65_536
+    assert len({c.key for c in hidden}) == 65_536
+    outcomes = task.judge_data(batcher_network(16), hidden.cases)
+    assert (outcomes == Outcome.PASS).all()
+    broken = batcher_network(16)[:-1]
+    outcomes = task.judge_data(broken, hidden.cases)
+    assert set(outcomes.tolist()) == {Outcome.PASS, Outcome.FAIL}
+    for case, outcome in list(zip(hidden, outcomes, strict=True))[::61]:
+        truth = slow_run(broken, case.args[0]) == sorted(case.args[0])
+        assert outcome == (Outcome.PASS if truth else Outcome.FAIL)
+
+
+def test_fixed_suite_is_small_naive_and_weak() -> None:
+    task = SortingNetworkTask(8)
+    fixed = task.fixed_suite()
+    assert 12 <= len(fixed) <= 16
+    vectors = {c.args[0] for c in fixed}
+    assert (0,) * 8 in vectors and (1,) * 8 in vectors
+    assert (1, 0, 0, 0, 0, 0, 0, 0) in vectors and (0, 1, 0, 1, 0, 1, 0, 1) in vectors
+    # The point of a hidden suite: some broken networks pass every fixed case.
+    batcher = batcher_network(8)
+    weak = [
+        k
+        for k in range(len(batcher))
+        if (task.judge_data(batcher[:k] + batcher[k + 1 :], fixed.cases) == Outcome.PASS).all()
+    ]
+    assert weak
+    assert all(not is_sorting_network(batcher[:k] + batcher[k + 1 :], 8) for k in weak)
+    assert len(SortingNetworkTask(2).fixed_suite()) == 4  # duplicates are dropped
+
+
+# ---- solutions, metadata and registry ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [2, 5, 8, 12])
+def test_reference_and_seed_solutions(n: int) -> None:
+    task = SortingNetworkTask(n)
+    reference = exec_constant(task.reference_solution)
+    assert reference == batcher_network(n)
+    hidden = task.hidden_suite().cases
+    assert (task.judge_data(reference, hidden) == Outcome.PASS).all()
+    seed = exec_constant(task.seed_solution)
+    assert seed == []
+    assert task.seed_solution.startswith("#")
+    assert (task.judge_data(seed, task.fixed_suite().cases) == Outcome.FAIL).any()
+    assert task.data_metrics(seed) == {"comparators": 0, "depth": 0}
+
+
+def test_task_metadata() -> None:
+    task = SortingNetworkTask(8)
+    assert task.name == "sorting_network:n=8"
+    assert (task.kind, task.entry_point, task.time_limit) == ("data", "COMPARATORS", 1.0)
+    assert "COMPARATORS" in task.spec and "0-1 principle" in task.spec
+    assert "8 wires" in task.spec and "256" in task.spec
+    assert task.mutation_operators() == []
+    assert task.arity == 1
+
+
+def test_registry() -> None:
+    (default,) = resolve("sorting_network")
+    assert isinstance(default, SortingNetworkTask)
+    assert default.name == "sorting_network:n=8"
+    task = get_task("sorting_network:n=16")
+    assert isinstance(task, SortingNetworkTask)
+    assert (task.n, task.name) == (16, "sorting_network:n=16")
+    entry = next(e for e in entries() if e.name == "sorting_network")
+    assert entry.summary
+    for bad in ["sorting_network:n=1", "sorting_network:n=21", "sorting_network:m=3"]:
+        with pytest.raises(TaskError):
+            resolve(bad)
+    with pytest.raises(TaskError, match="n must be"):
+        resolve("sorting_network:n=1")
+    with pytest.raises(TaskError):
+        resolve("sorting_network:n=eight")
+
+
+def test_suites_round_trip_through_json() -> None:
+    task = SortingNetworkTask(3)
+    suite = Suite.from_json(task.hidden_suite().to_json())
+    assert [c.args for c in suite] == [c.args for c in task.hidden_suite()]
+    assert (task.judge_data(batcher_network(3), suite.cases) == Outcome.PASS).all()
