@@ -13,6 +13,7 @@ import contextlib
 import math
 import os
 import pickle
+import select
 import selectors
 import shutil
 import socket
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -151,29 +152,42 @@ class EvalResult:
 
 
 @dataclass
+class _Child:
+    """A forked candidate process: its result pipe, and its request pipe for sessions."""
+
+    worker: int
+    pid: int
+    fd: int
+    req: int = -1
+    ready: bool = False
+    buf: bytes = b""
+
+
+@dataclass
 class _Job:
+    """Some cases of one solution, run by one child (or the single call of a proposer)."""
+
     solution: int
     positions: list[int]  # case indices this job covers, in order
     kind: str
+    child: _Child | None = None
     started: float = 0.0
     done: int = 0  # how many of positions have a verdict
-    ready: bool = False
     finished: bool = False
     killed_for_time: bool = False
     violated: bool = False
-    pid: int = 0
-    fd: int = -1
-    worker: int = -1
-    buf: bytes = b""
     deadline: float = 0.0
+    sent: bool = False  # session: the request frame was written
+    careful: bool = False  # the child reports each case before starting the next
 
 
 class _Worker:
-    """One warm fork server (optionally inside bubblewrap) and the job it is running."""
+    """One warm fork server (optionally inside bubblewrap)."""
 
     def __init__(self, index: int, root: str, isolation: str, drop_uid: bool) -> None:
         self.scratch = os.path.join(root, f"w{index}")
         os.makedirs(self.scratch, exist_ok=True)
+        os.chmod(self.scratch, 0o711)
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         cmd = [
             _interpreter(),
@@ -211,12 +225,12 @@ class _Worker:
         body = pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL)
         self.sock.sendall(struct.pack("!I", len(body)) + body)
 
-    def start(self, job_id: int, payload: dict[str, Any], timeout: float = 30.0) -> tuple[int, int]:
-        """Ask for a forked child; return (pid, read end of its result pipe)."""
+    def start(self, job_id: int, payload: dict[str, Any], timeout: float = 30.0) -> _Child:
+        """Ask for a forked child running ``payload``."""
         self.send(("run", job_id, payload))
         self.sock.settimeout(timeout)
         try:
-            data, fds, _flags, _addr = socket.recv_fds(self.sock, 4096, 1)
+            data, fds, _flags, _addr = socket.recv_fds(self.sock, 4096, 2)
         finally:
             self.sock.settimeout(None)
         if not data or not fds:
@@ -225,7 +239,8 @@ class _Worker:
         kind, got_id, pid = orjson.loads(data[4 : 4 + length])
         if kind != "started" or got_id != job_id:
             raise SandboxError("sandbox worker answered out of order")
-        return int(pid), fds[0]
+        os.set_blocking(fds[0], False)
+        return _Child(-1, int(pid), fds[0], fds[1] if len(fds) > 1 else -1)
 
     def kill_child(self, pid: int) -> None:
         try:
@@ -318,17 +333,52 @@ class Sandbox:
             "filesystem": "read-only minimal view" if self.isolation == "bwrap" else "audit hook",
         }
 
-    def _ensure_workers(self) -> list[_Worker]:
+    def _worker(self, index: int) -> _Worker:
+        """Worker ``index``, (re)started if it is not running."""
         if self._root is None:
             self._root = tempfile.mkdtemp(prefix="arena-sandbox-")
             os.chmod(self._root, 0o711)
             self._workers = [None] * self.n_workers
-        for i, w in enumerate(self._workers):
-            if w is None or not w.alive():
-                if w is not None:
-                    w.close()
-                self._workers[i] = _Worker(i, self._root, self.isolation, self.drop_uid)
-        return [w for w in self._workers if w is not None]
+        w = self._workers[index]
+        if w is None or not w.alive():
+            if w is not None:
+                w.close()
+            w = self._workers[index] = _Worker(index, self._root, self.isolation, self.drop_uid)
+        return w
+
+    def _start(self, index: int, payload: dict[str, Any]) -> _Child:
+        """Fork a child on worker ``index``; restart the worker if it has died."""
+        for attempt in range(3):
+            worker = self._worker(index)
+            self._job_ids += 1
+            try:
+                child = worker.start(self._job_ids, payload)
+                child.worker = index
+                return child
+            except (OSError, SandboxError, ValueError) as exc:
+                worker.close()
+                self._workers[index] = None
+                if attempt == 2:
+                    raise SandboxError(f"sandbox worker keeps failing: {exc}") from exc
+        raise AssertionError("unreachable")
+
+    def _kill(self, child: _Child) -> None:
+        """Kill a child and release its pipes."""
+        w = self._workers[child.worker] if child.worker < len(self._workers) else None
+        if w is not None:
+            w.kill_child(child.pid)
+        for fd in (child.fd, child.req):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        child.fd = child.req = -1
+
+    def _limits(self, task: Task, n_cases: int) -> dict[str, int]:
+        return {
+            "memory_bytes": self.memory_mb << 20,
+            "cpu_seconds": math.ceil(_LOAD_SECONDS + task.time_limit * n_cases + 1),
+            "file_bytes": 16 << 20,
+        }
 
     # ---- evaluation --------------------------------------------------------------------
 
@@ -338,24 +388,91 @@ class Sandbox:
         Raises SandboxError only if the workers themselves cannot be kept running; anything
         a candidate does ends as FAIL, ERROR or TIMEOUT in the matrix.
         """
-        n_s, n_c = len(solutions), len(cases)
-        res = EvalResult(
-            outcomes=np.full((n_s, n_c), Outcome.NOT_RUN, dtype=np.int8),
-            outputs=[[None] * n_c for _ in range(n_s)],
-            messages=[[None] * n_c for _ in range(n_s)],
-            seconds=np.zeros((n_s, n_c), dtype=np.float32),
-            wall=np.zeros(n_s, dtype=np.float64),
-            metrics=[{} for _ in range(n_s)],
-        )
-        if n_s == 0 or (n_c == 0 and task.kind == "function"):
-            return res
-        run = _Run(self, task, solutions, cases, res)
-        run.execute()
+        res = _empty_result(len(solutions), len(cases))
+        if solutions and (cases or task.kind == "data"):
+            _Run(self, task, solutions, cases, res).execute()
         return res
+
+    def session(self, task: Task, solutions: Sequence[str]) -> Session:
+        """Live children, one per solution, that evaluate case batches on demand.
+
+        Cheaper than ``evaluate`` when the same solutions meet many small batches (a test
+        agent's search): each solution is loaded once, and a batch costs one pipe round trip.
+        """
+        if task.kind != "function":
+            raise SandboxError("sessions are for function tasks")
+        return Session(self, task, solutions)
+
+    def run_proposer(
+        self,
+        source: str,
+        ctx: dict[str, Any],
+        handler: Callable[[str, list[Any]], Any],
+        *,
+        idle_limit: float = 10.0,
+        wall_limit: float = 120.0,
+    ) -> ProposerRun:
+        """Run ``propose(ctx)`` from ``source`` in a child; broker its ctx calls to ``handler``.
+
+        ``ctx`` is the data half of agents.context.ContextData. ``handler(method, args)``
+        answers "mutate", "crossover", "score" and "llm" with plain JSON values. The child is
+        killed if it is silent for ``idle_limit`` seconds or runs past ``wall_limit``.
+        """
+        return _ProposerCall(self, source, ctx, handler, idle_limit, wall_limit).run()
+
+
+def _empty_result(n_s: int, n_c: int) -> EvalResult:
+    return EvalResult(
+        outcomes=np.full((n_s, n_c), Outcome.NOT_RUN, dtype=np.int8),
+        outputs=[[None] * n_c for _ in range(n_s)],
+        messages=[[None] * n_c for _ in range(n_s)],
+        seconds=np.zeros((n_s, n_c), dtype=np.float32),
+        wall=np.zeros(n_s, dtype=np.float64),
+        metrics=[{} for _ in range(n_s)],
+    )
+
+
+class Session:
+    """Persistent children for a fixed list of solutions (see ``Sandbox.session``)."""
+
+    def __init__(self, box: Sandbox, task: Task, solutions: Sequence[str]) -> None:
+        self.box, self.task, self.solutions = box, task, list(solutions)
+        self.children: list[_Child | None] = [None] * len(self.solutions)
+        self.dead = [False] * len(self.solutions)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def evaluate(self, cases: Sequence[Case]) -> EvalResult:
+        """Outcomes of every session solution on ``cases`` (same shapes as Sandbox.evaluate)."""
+        res = _empty_result(len(self.solutions), len(cases))
+        if self.solutions and cases:
+            _Run(self.box, self.task, self.solutions, cases, res, session=self).execute()
+        return res
+
+    def close(self) -> None:
+        """Kill every child of this session."""
+        for i, child in enumerate(self.children):
+            if child is not None:
+                self.box._kill(child)
+                self.children[i] = None
+
+
+@dataclass
+class ProposerRun:
+    """What one ``propose(ctx)`` call returned: candidates, or why there are none."""
+
+    candidates: list[str]
+    error: str | None
+    seconds: float
+    calls: int
 
 
 class _Run:
-    """The scheduling loop of one ``Sandbox.evaluate`` call."""
+    """The scheduling loop of one evaluation (batch, or one request to a session)."""
 
     def __init__(
         self,
@@ -364,68 +481,73 @@ class _Run:
         solutions: Sequence[str],
         cases: Sequence[Case],
         res: EvalResult,
+        session: Session | None = None,
     ) -> None:
         self.box, self.task, self.solutions, self.cases, self.res = box, task, solutions, cases, res
+        self.session = session
         self.timeouts = [0] * len(solutions)
-        self.dead = [False] * len(solutions)  # load failed: no more jobs for it
+        self.dead = session.dead if session is not None else [False] * len(solutions)
         self.queue: deque[_Job] = deque()
+        n_c = len(cases)
         if task.kind == "data":
             for s in range(len(solutions)):
                 self.queue.append(_Job(s, [-1], "data"))
+        elif session is not None:
+            for s in range(len(solutions)):
+                self.queue.append(_Job(s, list(range(n_c)), "session"))
         else:
-            n_c = len(cases)
             per = max(1, min(box.chunk_size, math.ceil(n_c * len(solutions) / box.n_workers)))
             for s in range(len(solutions)):
                 for lo in range(0, n_c, per):
                     self.queue.append(_Job(s, list(range(lo, min(lo + per, n_c))), "function"))
         self.sel = selectors.DefaultSelector()
-        self.restarts = 0
+        self.active: dict[int, _Job] = {}
+        self.busy = 0  # batch jobs running (bounded by the number of workers)
 
     def payload(self, job: _Job) -> dict[str, Any]:
-        task, box = self.task, self.box
-        n = len(job.positions)
+        function = job.kind == "function"
+        inputs = [self.cases[i].args for i in job.positions] if function else []
         return {
             "source": self.solutions[job.solution],
-            "entry": task.entry_point,
+            "entry": self.task.entry_point,
             "kind": job.kind,
-            "inputs": [self.cases[i].args for i in job.positions] if job.kind == "function" else [],
-            "limits": {
-                "memory_bytes": box.memory_mb << 20,
-                "cpu_seconds": math.ceil(_LOAD_SECONDS + task.time_limit * n + 1),
-                "file_bytes": 16 << 20,
-            },
+            "inputs": inputs,
+            "careful": job.careful,
+            "limits": self.box._limits(self.task, len(job.positions) if function else 1),
         }
 
     def execute(self) -> None:
-        workers = self.box._ensure_workers()
-        idle = list(range(len(workers)))
-        active: dict[int, tuple[int, _Job]] = {}  # fd -> (worker index, job)
         try:
-            while self.queue or active:
-                while idle and self.queue:
-                    job = self.queue.popleft()
-                    if self.skip_if_hopeless(job):
-                        continue
-                    wi = idle.pop()
-                    self.launch(wi, job, active)
-                if not active:
+            while self.queue or self.active:
+                self.launch_ready()
+                if not self.active:
                     continue
-                events = self.sel.select(timeout=self.next_timeout(active))
-                now = time.perf_counter()
+                events = self.sel.select(timeout=self.next_timeout())
                 for key, _ in events:
-                    wi, job = active[key.fd]
-                    if self.read(job):
-                        self.finish(wi, job, active, idle)
-                for fd, (wi, job) in list(active.items()):
-                    if fd in active and now > job.deadline and not job.killed_for_time:
+                    job = self.active.get(key.fd)
+                    if job is not None and self.read(job):
+                        self.finish(job)
+                now = time.perf_counter()
+                for job in list(self.active.values()):
+                    if now > job.deadline and not job.killed_for_time and job.child is not None:
                         job.killed_for_time = True
-                        self.box._workers[wi].kill_child(job.pid)  # type: ignore[union-attr]
+                        w = self.box._workers[job.child.worker]
+                        if w is not None:
+                            w.kill_child(job.child.pid)
         finally:
-            for fd, (wi, job) in list(active.items()):
-                self.box._workers[wi].kill_child(job.pid)  # type: ignore[union-attr]
-                self.sel.unregister(fd)
-                os.close(fd)
+            for job in list(self.active.values()):
+                self.drop(job)
             self.sel.close()
+
+    def launch_ready(self) -> None:
+        while self.queue:
+            job = self.queue[0]
+            if job.kind != "session" and self.busy >= self.box.n_workers:
+                return
+            self.queue.popleft()
+            if self.skip_if_hopeless(job):
+                continue
+            self.launch(job)
 
     def skip_if_hopeless(self, job: _Job) -> bool:
         s = job.solution
@@ -439,54 +561,71 @@ class _Run:
             return True
         return False
 
-    def launch(self, wi: int, job: _Job, active: dict[int, tuple[int, _Job]]) -> None:
-        for attempt in range(3):
-            worker = self.box._ensure_workers()[wi]
-            self.box._job_ids += 1
-            try:
-                job.pid, job.fd = worker.start(self.box._job_ids, self.payload(job))
-                break
-            except (OSError, SandboxError, ValueError) as exc:
-                worker.close()
-                self.box._workers[wi] = None
-                if attempt == 2:
-                    raise SandboxError(f"sandbox worker keeps failing: {exc}") from exc
-        job.worker = wi
-        os.set_blocking(job.fd, False)
+    def launch(self, job: _Job) -> None:
+        s = job.solution
+        child = self.session.children[s] if self.session is not None else None
+        if child is None:
+            index = s % self.box.n_workers if self.session is not None else self.free_worker()
+            child = self.box._start(index, self.payload(job))
+            if self.session is not None:
+                self.session.children[s] = child
+        job.child = child
         job.started = time.perf_counter()
         job.deadline = job.started + _LOAD_SECONDS + self.task.time_limit
-        active[job.fd] = (wi, job)
-        self.sel.register(job.fd, selectors.EVENT_READ)
+        if child.ready:
+            self.send_request(job)
+        if job.kind != "session":
+            self.busy += 1
+        self.active[child.fd] = job
+        self.sel.register(child.fd, selectors.EVENT_READ)
 
-    def next_timeout(self, active: dict[int, tuple[int, _Job]]) -> float | None:
-        """Seconds until the earliest deadline of a child not yet killed (None: no child)."""
-        deadlines = [job.deadline for _, job in active.values() if not job.killed_for_time]
-        if not active:
-            return None
+    def free_worker(self) -> int:
+        used = {j.child.worker for j in self.active.values() if j.child and j.kind != "session"}
+        return next(i for i in range(self.box.n_workers) if i not in used)
+
+    def send_request(self, job: _Job) -> None:
+        """Session: write this job's inputs to the (ready) child."""
+        assert job.child is not None
+        inputs = [self.cases[i].args for i in job.positions]
+        frame = pickle.dumps((job.careful, inputs), pickle.HIGHEST_PROTOCOL)
+        if not _write_frame(job.child.req, frame, self.task.time_limit + _LOAD_SECONDS):
+            w = self.box._workers[job.child.worker]
+            if w is not None:
+                w.kill_child(job.child.pid)
+            job.killed_for_time = True
+        job.sent = True
+        job.deadline = time.perf_counter() + self.task.time_limit + _GRACE_SECONDS
+
+    def next_timeout(self) -> float:
+        deadlines = [j.deadline for j in self.active.values() if not j.killed_for_time]
         if not deadlines:
             return 1.0
         return max(0.0, min(deadlines) - time.perf_counter())
 
     def read(self, job: _Job) -> bool:
-        """Consume what the child wrote; return True when its pipe is closed."""
+        """Consume what the child wrote; return True when the job is over."""
+        child = job.child
+        assert child is not None
         try:
-            chunk = os.read(job.fd, 1 << 18)
+            chunk = os.read(child.fd, 1 << 18)
         except BlockingIOError:
             return False
         if not chunk:
             return True
         if job.violated:
             return False
-        data = job.buf + chunk
+        data = child.buf + chunk
         lines = data.split(b"\n")
-        job.buf = lines.pop()
-        if len(job.buf) > _MAX_LINE:
+        child.buf = lines.pop()
+        if len(child.buf) > _MAX_LINE:
             self.violation(job, "result line too long")
             return False
         for line in lines:
             if not self.handle(job, line):
                 self.violation(job, "malformed result message")
                 return False
+            if job.finished and job.kind == "session":
+                return True
         if lines:
             job.deadline = time.perf_counter() + self.task.time_limit + _GRACE_SECONDS
         return False
@@ -494,16 +633,21 @@ class _Run:
     def violation(self, job: _Job, why: str) -> None:
         job.violated = True
         self.mark_rest(job, Outcome.ERROR, f"protocol violation: {why}")
-        worker = self.box._workers[job.worker]
-        if worker is not None:
-            worker.kill_child(job.pid)
+        if job.child is not None:
+            w = self.box._workers[job.child.worker]
+            if w is not None:
+                w.kill_child(job.child.pid)
 
     def handle(self, job: _Job, line: bytes) -> bool:
         """Apply one result line; False if it does not follow the protocol."""
         s = job.solution
-        if not job.ready:
+        child = job.child
+        assert child is not None
+        if not child.ready:
             if line == b"R":
-                job.ready = True
+                child.ready = True
+                if job.kind == "session":
+                    self.send_request(job)
                 return True
             if line.startswith(b"L\t"):
                 self.dead[s] = True
@@ -514,6 +658,8 @@ class _Run:
         if line == b"D":
             job.finished = True
             return job.done == len(job.positions)
+        if job.kind == "session" and not job.sent:
+            return False
         parts = line.split(b"\t", 4)
         if len(parts) != 5 or job.done >= len(job.positions):
             return False
@@ -569,44 +715,180 @@ class _Run:
 
     def mark_rest(self, job: _Job, code: Outcome, msg: str) -> None:
         s = job.solution
-        rest = job.positions[job.done :] if job.kind == "function" else range(len(self.cases))
+        rest = job.positions[job.done :] if job.kind != "data" else range(len(self.cases))
         for pos in rest:
             self.res.outcomes[s, pos] = code
             self.res.messages[s][pos] = msg
         job.done = len(job.positions)
 
-    def finish(
-        self, wi: int, job: _Job, active: dict[int, tuple[int, _Job]], idle: list[int]
-    ) -> None:
-        """The child's pipe closed: settle the job and requeue what it did not reach."""
-        self.sel.unregister(job.fd)
-        os.close(job.fd)
-        del active[job.fd]
-        idle.append(wi)
+    def drop(self, job: _Job) -> None:
+        """Stop watching a job's child; kill it unless it is a healthy session child."""
+        child = job.child
+        assert child is not None
+        if child.fd in self.active:
+            self.sel.unregister(child.fd)
+            del self.active[child.fd]
+        if job.kind != "session":
+            self.busy -= 1
+        healthy = job.kind == "session" and job.finished and not job.violated
+        if not healthy:
+            self.box._kill(child)
+            if self.session is not None and self.session.children[job.solution] is child:
+                self.session.children[job.solution] = None
+
+    def finish(self, job: _Job) -> None:
+        """The job is over (its pipe closed, or its session batch ended): settle it."""
+        self.drop(job)
         s = job.solution
         self.res.wall[s] += time.perf_counter() - job.started
         if job.done >= len(job.positions) or job.violated:
             return
-        if not job.ready:
+        child = job.child
+        assert child is not None
+        if not child.ready:
             # Died or hung before the source finished loading.
             self.dead[s] = True
             code = Outcome.TIMEOUT if job.killed_for_time else Outcome.ERROR
             self.mark_rest(job, code, "load: timed out" if job.killed_for_time else "load: died")
             return
-        pos = job.positions[job.done] if job.kind == "function" else -1
         if job.kind == "data":
             self.mark_rest(job, Outcome.TIMEOUT if job.killed_for_time else Outcome.ERROR, "died")
             return
+        rest = job.positions[job.done :]
+        if job.killed_for_time:
+            self.timeouts[s] += 1
+        if not job.careful:
+            # Results the child had not flushed yet are lost: run the rest again, reporting
+            # case by case, so that the guilty case is known exactly.
+            self.queue.appendleft(_Job(s, rest, job.kind, careful=True))
+            return
+        pos = rest[0]
         if job.killed_for_time:
             self.res.outcomes[s, pos] = Outcome.TIMEOUT
             self.res.messages[s][pos] = f"no result within {self.task.time_limit:g} s"
-            self.timeouts[s] += 1
         else:
             self.res.outcomes[s, pos] = Outcome.ERROR
             self.res.messages[s][pos] = "the process died"
-        job.done += 1
-        if job.done < len(job.positions):
-            self.queue.appendleft(_Job(s, job.positions[job.done :], job.kind))
+        if len(rest) > 1:
+            self.queue.appendleft(_Job(s, rest[1:], job.kind, careful=True))
+
+
+class _ProposerCall:
+    """One brokered ``propose(ctx)`` call in a child."""
+
+    def __init__(
+        self,
+        box: Sandbox,
+        source: str,
+        ctx: dict[str, Any],
+        handler: Callable[[str, list[Any]], Any],
+        idle_limit: float,
+        wall_limit: float,
+    ) -> None:
+        self.box, self.source, self.ctx, self.handler = box, source, ctx, handler
+        self.idle_limit, self.wall_limit = idle_limit, wall_limit
+        self.calls = 0
+
+    def run(self) -> ProposerRun:
+        payload = {
+            "source": self.source,
+            "entry": "propose",
+            "kind": "propose",
+            "inputs": [],
+            "ctx": self.ctx,
+            "limits": {
+                "memory_bytes": self.box.memory_mb << 20,
+                "cpu_seconds": int(self.wall_limit) + 1,
+                "file_bytes": 16 << 20,
+            },
+        }
+        start = time.perf_counter()
+        child = self.box._start(0, payload)
+        try:
+            candidates, error = self.loop(child, start)
+        finally:
+            self.box._kill(child)
+        return ProposerRun(candidates, error, time.perf_counter() - start, self.calls)
+
+    def loop(self, child: _Child, start: float) -> tuple[list[str], str | None]:
+        deadline = start + _LOAD_SECONDS + self.idle_limit
+        hard = start + self.wall_limit
+        buf = b""
+        with selectors.DefaultSelector() as sel:
+            sel.register(child.fd, selectors.EVENT_READ)
+            while True:
+                now = time.perf_counter()
+                if now > min(deadline, hard):
+                    return [], "propose() timed out"
+                if not sel.select(timeout=min(deadline, hard) - now):
+                    continue
+                try:
+                    chunk = os.read(child.fd, 1 << 18)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    return [], "propose() process died"
+                lines = (buf + chunk).split(b"\n")
+                buf = lines.pop()
+                if len(buf) > 4 * _MAX_LINE:
+                    return [], "protocol violation: line too long"
+                for line in lines:
+                    outcome = self.line(child, line)
+                    if outcome is not None:
+                        return outcome
+                deadline = time.perf_counter() + self.idle_limit
+
+    def line(self, child: _Child, line: bytes) -> tuple[list[str], str | None] | None:
+        """Handle one line; a (candidates, error) pair once the call is over."""
+        if line == b"R" or line == b"D":
+            return None
+        if line.startswith(b"L\t"):
+            return [], "load: " + _json_text(line[2:])
+        if line.startswith(b"Q\t"):
+            try:
+                method, args = orjson.loads(line[2:])
+            except (orjson.JSONDecodeError, ValueError, TypeError):
+                return [], "protocol violation: malformed ctx call"
+            self.calls += 1
+            try:
+                reply = self.handler(str(method), list(args) if isinstance(args, list) else [])
+            except (TypeError, ValueError) as exc:
+                reply = None
+                del exc
+            frame = orjson.dumps(reply)
+            if not _write_frame(child.req, frame, self.idle_limit):
+                return [], "propose() stopped reading ctx replies"
+            return None
+        parts = line.split(b"\t", 4)
+        if len(parts) != 5 or parts[0] != b"0":
+            return [], "protocol violation: malformed result"
+        if parts[1] == b"X":
+            return [], "propose() raised " + _json_text(parts[4])
+        try:
+            value = from_wire(orjson.loads(parts[4]))
+        except (orjson.JSONDecodeError, WireError, TypeError, ValueError):
+            return [], "propose() returned something that is not plain data"
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return [], "propose() must return a list of str"
+        return list(value), None
+
+
+def _write_frame(fd: int, frame: bytes, timeout: float) -> bool:
+    """Write a length-prefixed frame to a pipe within ``timeout`` seconds."""
+    data = memoryview(struct.pack("!I", len(frame)) + frame)
+    end = time.perf_counter() + timeout
+    os.set_blocking(fd, False)
+    while data:
+        try:
+            data = data[os.write(fd, data) :]
+        except BlockingIOError:
+            left = end - time.perf_counter()
+            if left <= 0:
+                return False
+            select.select([], [fd], [], left)
+        except OSError:
+            return False
+    return True
 
 
 def _json_text(raw: bytes) -> str:

@@ -180,9 +180,9 @@ def _recv_msg(sock: socket.socket) -> Any:
     return None if body is None else pickle.loads(body)
 
 
-def _send_started(sock: socket.socket, job_id: int, pid: int, fd: int) -> None:
+def _send_started(sock: socket.socket, job_id: int, pid: int, fds: list[int]) -> None:
     body = json.dumps(["started", job_id, pid]).encode()
-    socket.send_fds(sock, [struct.pack("!I", len(body)) + body], [fd])
+    socket.send_fds(sock, [struct.pack("!I", len(body)) + body], fds)
 
 
 def _writer(fd: int) -> Callable[[bytes], None]:
@@ -280,17 +280,29 @@ def _drop_privileges() -> None:
 
 
 def _child(
-    result_fd: int, scratch: str, drop_uid: bool, read_roots: tuple[str, ...], job: dict[str, Any]
+    fds: tuple[int, int],
+    scratch: str,
+    drop_uid: bool,
+    read_roots: tuple[str, ...],
+    job: dict[str, Any],
 ) -> None:
-    """Run one job in this freshly forked process; never returns."""
+    """Run one job in this freshly forked process; never returns.
+
+    ``fds`` is (result pipe write end, request pipe read end or -1). The result pipe becomes
+    descriptor 3, the request pipe descriptor 0 (or /dev/null).
+    """
+    code = 0
     try:
         os.setsid()
+        result_fd, request_fd = fds
         os.dup2(result_fd, 3)
         null = os.open("/dev/null", os.O_RDWR)
-        for fd in (0, 1, 2):
+        os.dup2(request_fd if request_fd >= 0 else null, 0)
+        for fd in (1, 2):
             os.dup2(null, fd)
         os.closerange(4, 1 << 16)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         if drop_uid:
@@ -310,8 +322,12 @@ def _child(
         sys.addaudithook(_make_audit_hook(scratch, read_roots))
     except BaseException:
         os._exit(71)
-    _run_job(job, write, out)
-    os._exit(0)
+    try:
+        _run_job(job, write, out)
+    except BaseException:
+        code = 72
+    finally:
+        os._exit(code)
 
 
 def _message(exc: BaseException) -> str:
@@ -322,27 +338,73 @@ def _message(exc: BaseException) -> str:
     return json.dumps(text[:300])
 
 
-def _run_job(job: dict[str, Any], write: Callable[[bytes], None], out: _CappedText) -> None:
+def _read_frame(fd: int) -> bytes | None:
+    """One length-prefixed frame from ``fd``; None at end of file."""
+    head = b""
+    while len(head) < 4:
+        chunk = os.read(fd, 4 - len(head))
+        if not chunk:
+            return None
+        head += chunk
+    size = struct.unpack("!I", head)[0]
+    parts = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        size -= len(chunk)
+    return b"".join(parts)
+
+
+class _Context:
+    """The ``ctx`` a proposer receives: copied data plus methods brokered by the arena."""
+
+    def __init__(self, data: dict[str, Any], rpc: Callable[[str, list[Any]], Any]) -> None:
+        import random
+
+        for key in ("solution", "score_now", "failures", "spec", "entry_point", "signature"):
+            setattr(self, key, data[key])
+        self.operators = list(data["operators"])
+        self.peers = list(data["peers"])
+        self.budget = int(data["budget"])
+        self.random = random.Random(data["seed"])
+        self._rpc = rpc
+
+    def mutate(self, source: str, operator: str | None = None) -> Any:
+        return self._rpc("mutate", [source, operator])
+
+    def crossover(self, a: str, b: str) -> Any:
+        return self._rpc("crossover", [a, b])
+
+    def score(self, source: str) -> Any:
+        if self.budget <= 0:
+            return None
+        self.budget -= 1
+        return self._rpc("score", [source])
+
+    def llm(self, prompt: str, **options: Any) -> Any:
+        return self._rpc("llm", [prompt, options])
+
+
+def _run_cases(
+    target: Any,
+    calls: list[Any],
+    write: Callable[[bytes], None],
+    out: _CappedText,
+    careful: bool = False,
+) -> None:
+    """Call ``target`` on each input (None: report ``target`` itself); stream result lines.
+
+    Lines are batched for speed; ``careful`` writes each line before the next case starts,
+    so that if this process dies, the arena knows exactly which case killed it.
+    """
     to_wire_ = to_wire
     dumps = dumps_wire
     perf = time.perf_counter
-    entry = job["entry"]
-    namespace: dict[str, Any] = {"__name__": "solution", "__builtins__": builtins}
-    try:
-        exec(compile(job["source"], "solution.py", "exec"), namespace)
-        target: Any = namespace.get(entry)
-        if target is None:
-            raise NameError("the solution defines no " + entry)
-        if job["kind"] == "function" and not callable(target):
-            raise TypeError(entry + " is not callable")
-    except BaseException as exc:
-        write(("L\t" + _message(exc) + "\n").encode())
-        return
-    write(b"R\n")
     buf: list[str] = []
     size = 0
     last_flush = perf()
-    calls = job["inputs"] if job["kind"] == "function" else [None]
     for i, args in enumerate(calls):
         t0 = perf()
         try:
@@ -358,7 +420,7 @@ def _run_job(job: dict[str, Any], write: Callable[[bytes], None], out: _CappedTe
         buf.append(line)
         size += len(line)
         now = perf()
-        if size > FLUSH_BYTES or now - last_flush > FLUSH_SECONDS:
+        if careful or size > FLUSH_BYTES or now - last_flush > FLUSH_SECONDS:
             write("".join(buf).encode())
             buf = []
             size = 0
@@ -367,16 +429,60 @@ def _run_job(job: dict[str, Any], write: Callable[[bytes], None], out: _CappedTe
     write("".join(buf).encode())
 
 
+def _run_job(job: dict[str, Any], write: Callable[[bytes], None], out: _CappedText) -> None:
+    entry = job["entry"]
+    kind = job["kind"]
+    namespace: dict[str, Any] = {"__name__": "solution", "__builtins__": builtins}
+    try:
+        exec(compile(job["source"], "solution.py", "exec"), namespace)
+        target: Any = namespace.get(entry)
+        if target is None:
+            raise NameError("the solution defines no " + entry)
+        if kind != "data" and not callable(target):
+            raise TypeError(entry + " is not callable")
+    except BaseException as exc:
+        write(("L\t" + _message(exc) + "\n").encode())
+        return
+    write(b"R\n")
+    if kind == "function":
+        _run_cases(target, job["inputs"], write, out, job["careful"])
+    elif kind == "data":
+        _run_cases(target, [None], write, out)
+    elif kind == "session":
+        while True:
+            frame = _read_frame(0)
+            if frame is None:
+                return
+            careful, inputs = pickle.loads(frame)
+            _run_cases(target, inputs, write, out, careful)
+    elif kind == "propose":
+
+        def rpc(method: str, args: list[Any]) -> Any:
+            write(("Q\t" + json.dumps([method, args]) + "\n").encode())
+            reply = _read_frame(0)
+            if reply is None:
+                raise EOFError("the arena closed the broker")
+            return json.loads(reply)
+
+        ctx = _Context(job["ctx"], rpc)
+        _run_cases(lambda: target(ctx), [()], write, out)
+
+
 def main() -> None:
-    ctrl_fd, scratch, drop_uid = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+    ctrl_fd, scratch_root, drop_uid = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
     for name in _PRELOAD:
         with contextlib.suppress(ImportError):
             __import__(name)
     read_roots = _allowed_reads()
-    if drop_uid and os.geteuid() == 0:
-        os.chown(scratch, NOBODY, NOBODY)
     sock = socket.socket(fileno=ctrl_fd)
-    children: set[int] = set()
+    children: dict[int, str] = {}  # pid -> its scratch directory
+
+    def forget(pid: int) -> None:
+        scratch = children.pop(pid, None)
+        if scratch is not None:
+            _clean_dir(scratch)
+            with contextlib.suppress(OSError):
+                os.rmdir(scratch)
 
     def on_sigchld(signum: int, frame: object) -> None:
         while True:
@@ -386,7 +492,7 @@ def main() -> None:
                 return
             if pid == 0:
                 return
-            children.discard(pid)
+            forget(pid)
 
     signal.signal(signal.SIGCHLD, on_sigchld)
 
@@ -395,30 +501,39 @@ def main() -> None:
             os.killpg(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
-        children.discard(pid)
+        forget(pid)
 
     while True:
         msg = _recv_msg(sock)
         if msg is None or msg[0] == "exit":
             for pid in list(children):
                 reap(pid)
-            _clean_dir(scratch)
             os._exit(0)
         if msg[0] == "kill":
             if msg[1] in children:
                 reap(msg[1])
             continue
         job_id, job = msg[1], msg[2]
-        for pid in list(children):
-            reap(pid)
-        _clean_dir(scratch)
+        scratch = os.path.join(scratch_root, "j" + str(job_id))
+        os.mkdir(scratch, 0o700)
+        if drop_uid and os.geteuid() == 0:
+            os.chown(scratch, NOBODY, NOBODY)
         r, w = os.pipe()
+        req_r, req_w = os.pipe() if job["kind"] in ("session", "propose") else (-1, -1)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
         pid = os.fork()
         if pid == 0:
             os.close(r)
+            if req_w >= 0:
+                os.close(req_w)
             sock.close()
-            _child(w, scratch, drop_uid, read_roots, job)
+            _child((w, req_r), scratch, drop_uid, read_roots, job)
+        children[pid] = scratch
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
         os.close(w)
-        children.add(pid)
-        _send_started(sock, job_id, pid, r)
+        if req_r >= 0:
+            os.close(req_r)
+        _send_started(sock, job_id, pid, [r] if req_w < 0 else [r, req_w])
         os.close(r)
+        if req_w >= 0:
+            os.close(req_w)
