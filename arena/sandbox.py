@@ -101,9 +101,18 @@ def _bwrap_args(scratch_root: str) -> list[str]:
             args += ["--ro-bind", top, top]
     args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     args += ["--ro-bind-try", "/etc/localtime", "/etc/localtime"]
-    for prefix in {os.path.realpath(sys.base_prefix), os.path.realpath(sys.base_exec_prefix)}:
-        if not prefix.startswith("/usr/"):
-            args += ["--ro-bind", prefix, prefix]
+    made: set[str] = set()
+    for prefix in sorted(
+        {os.path.realpath(sys.base_prefix), os.path.realpath(sys.base_exec_prefix)}
+    ):
+        if prefix.startswith("/usr/"):
+            continue
+        # bwrap would create the mount point's parents as 0700, unreadable after the uid drop.
+        for parent in reversed(Path(prefix).parents[:-1]):
+            if str(parent) not in made:
+                made.add(str(parent))
+                args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--ro-bind", prefix, prefix]
     args += ["--bind", scratch_root, scratch_root]
     return args
 
@@ -124,6 +133,18 @@ def bwrap_available() -> bool:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def others_can_read_stdlib() -> bool:
+    """Whether an unprivileged uid can reach the standard library (mode bits of its path)."""
+    stdlib = Path(os.path.realpath(os.path.dirname(os.__file__)))
+    try:
+        for directory in [*reversed(stdlib.parents), stdlib]:
+            if not directory.stat().st_mode & 0o001:
+                return False
+        return bool(stdlib.stat().st_mode & 0o004)
+    except OSError:
+        return False
+
+
 @dataclass
 class EvalResult:
     """What an evaluation produced.
@@ -134,6 +155,7 @@ class EvalResult:
     seconds: float32, shape (S, C), case durations as the worker measured them.
     wall: float64, shape (S,), wall seconds this process spent waiting on each solution.
     metrics: per solution, the task's ``data_metrics`` (data tasks only; else empty).
+    values: per solution, the decoded constant (data tasks only; else None).
     """
 
     outcomes: np.ndarray
@@ -142,6 +164,7 @@ class EvalResult:
     seconds: np.ndarray
     wall: np.ndarray
     metrics: list[dict[str, Any]] = field(default_factory=list)
+    values: list[Any] = field(default_factory=list)
 
     def pass_rates(self) -> np.ndarray:
         """Fraction of cases passed per solution, float64 shape (S,)."""
@@ -299,7 +322,9 @@ class Sandbox:
         self.memory_mb = memory_mb
         self.max_timeouts = max_timeouts
         self.chunk_size = max(1, chunk_size)
-        self.drop_uid = os.geteuid() == 0
+        # Root drops to ``nobody`` in each child, where nobody can still read the stdlib
+        # (always under bwrap, which mounts it with readable parents).
+        self.drop_uid = os.geteuid() == 0 and (isolation == "bwrap" or others_can_read_stdlib())
         self._root: str | None = None
         self._workers: list[_Worker | None] = []
         self._job_ids = 0
@@ -429,6 +454,7 @@ def _empty_result(n_s: int, n_c: int) -> EvalResult:
         seconds=np.zeros((n_s, n_c), dtype=np.float32),
         wall=np.zeros(n_s, dtype=np.float64),
         metrics=[{} for _ in range(n_s)],
+        values=[None] * n_s,
     )
 
 
@@ -709,7 +735,9 @@ class _Run:
         except (orjson.JSONDecodeError, WireError, TypeError, ValueError):
             self.res.outcomes[s, :] = Outcome.ERROR
             return
-        self.res.outcomes[s, :] = self.task.judge_data(value, self.cases)
+        self.res.values[s] = value
+        if self.cases:
+            self.res.outcomes[s, :] = self.task.judge_data(value, self.cases)
         self.res.metrics[s] = self.task.data_metrics(value)
         self.res.seconds[s, :] = dt / max(n_c, 1)
 

@@ -1,1 +1,1 @@
-"""populations package."""
+"""Populations: selection and replacement, the hall of fame."""
