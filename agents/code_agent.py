@@ -14,9 +14,11 @@ def source_hash(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:12]
 
 
-def code_agent_id(solution: str, proposer: str, parents: tuple[str, ...], born: int) -> str:
+def code_agent_id(
+    slot: int, solution: str, proposer: str, parents: tuple[str, ...], born: int
+) -> str:
     """Content id of an agent version: equal content gives equal ids, anything else differs."""
-    body = orjson.dumps([source_hash(solution), source_hash(proposer), list(parents), born])
+    body = orjson.dumps([slot, source_hash(solution), source_hash(proposer), list(parents), born])
     return "c-" + hashlib.sha256(body).hexdigest()[:12]
 
 
@@ -45,7 +47,7 @@ class CodeAgent:
         mutation: str = "seed",
     ) -> CodeAgent:
         return cls(
-            code_agent_id(solution, proposer, parents, born),
+            code_agent_id(slot, solution, proposer, parents, born),
             slot,
             solution,
             proposer,

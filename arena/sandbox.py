@@ -41,6 +41,9 @@ Isolation = Literal["auto", "bwrap", "basic"]
 _HERE = Path(__file__).resolve().parent
 _PROJECT_ROOT = _HERE.parent
 _MAX_LINE = (1 << 20) + 8192
+_PASS, _FAIL, _ERROR, _TIMEOUT = (
+    int(o) for o in (Outcome.PASS, Outcome.FAIL, Outcome.ERROR, Outcome.TIMEOUT)
+)
 _LOAD_SECONDS = 5.0
 _GRACE_SECONDS = 0.25
 
@@ -309,7 +312,7 @@ class Sandbox:
         memory_mb: int = 1024,
         isolation: Isolation = "auto",
         max_timeouts: int = 3,
-        chunk_size: int = 500,
+        chunk_size: int = 5000,
     ) -> None:
         if isolation not in ("auto", "bwrap", "basic"):
             raise SandboxError(f"unknown isolation {isolation!r} (auto, bwrap or basic)")
@@ -522,7 +525,10 @@ class _Run:
             for s in range(len(solutions)):
                 self.queue.append(_Job(s, list(range(n_c)), "session"))
         else:
-            per = max(1, min(box.chunk_size, math.ceil(n_c * len(solutions) / box.n_workers)))
+            # One child per solution when there are enough solutions to keep every worker
+            # busy (a fork costs milliseconds); otherwise split each solution evenly.
+            pieces = max(1, math.ceil(box.n_workers / len(solutions)))
+            per = max(1, min(box.chunk_size, math.ceil(n_c / pieces)))
             for s in range(len(solutions)):
                 for lo in range(0, n_c, per):
                     self.queue.append(_Job(s, list(range(lo, min(lo + per, n_c))), "function"))
@@ -709,15 +715,17 @@ class _Run:
         if tag == b"O":
             res.outputs[s][pos] = text
             if dt > self.task.time_limit:
-                res.outcomes[s, pos] = Outcome.TIMEOUT
+                res.outcomes[s, pos] = _TIMEOUT
                 self.timeouts[s] += 1
-            elif self.task.outputs_match(self.cases[pos].expected_wire, text):
-                res.outcomes[s, pos] = Outcome.PASS
+            elif text == self.cases[pos].expected_wire or self.task.outputs_match(
+                self.cases[pos].expected_wire, text
+            ):
+                res.outcomes[s, pos] = _PASS
             else:
-                res.outcomes[s, pos] = Outcome.FAIL
+                res.outcomes[s, pos] = _FAIL
         elif tag == b"X":
             res.messages[s][pos] = _json_text(payload)
-            res.outcomes[s, pos] = Outcome.ERROR
+            res.outcomes[s, pos] = _ERROR
         else:
             return False
         job.done += 1

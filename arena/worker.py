@@ -413,7 +413,8 @@ def _run_cases(
             wire = dumps(to_wire_(value))
             if len(wire) > MAX_WIRE:
                 raise ValueError("output larger than " + str(MAX_WIRE) + " bytes")
-            line = f"{i}\tO\t{dt:.6f}\t{json.dumps(out.take())}\t{wire}\n"
+            printed = json.dumps(out.take()) if out.size else '""'
+            line = f"{i}\tO\t{dt:.6f}\t{printed}\t{wire}\n"
         except BaseException as exc:
             dt = perf() - t0
             line = f"{i}\tX\t{dt:.6f}\t{json.dumps(out.take())}\t{_message(exc)}\n"

@@ -9,11 +9,14 @@ from __future__ import annotations
 import copy
 import enum
 import hashlib
+import inspect
 import math
+import os
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -232,7 +235,9 @@ class Task(ABC):
 
     @cached_property
     def _hidden(self) -> Suite:
-        suite, rejected = self.label_all(self.hidden_inputs(), "hidden")
+        suite, rejected = self.label_all(
+            cached_inputs(self, "hidden", self.hidden_inputs), "hidden"
+        )
         if rejected:
             raise TaskError(f"{self.name}: hidden input outside the domain: {rejected[0]!r}")
         return suite
@@ -280,6 +285,54 @@ class Task(ABC):
     def data_metrics(self, value: Any) -> dict[str, Any]:
         """For "data" tasks: descriptive numbers of a solution's constant (size, depth)."""
         return {}
+
+
+def cache_dir() -> Path | None:
+    """Where drawn suites are cached: $ARENA_CACHE_DIR, else the user cache dir; None if off.
+
+    Set ARENA_CACHE_DIR to an empty string to turn the cache off.
+    """
+    env = os.environ.get("ARENA_CACHE_DIR")
+    if env is not None:
+        return Path(env) if env else None
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("arena")) / "suites"
+
+
+def cached_inputs(task: Task, kind: str, build: Callable[[], list[Args]]) -> list[Args]:
+    """``build()``, cached on disk by the task's name and source and hypothesis's version.
+
+    Only inputs are cached; the oracle labels them again on every load, so a stale or edited
+    cache file can never change an expected value. Unreadable cache files are rebuilt.
+    """
+    import hypothesis
+    import orjson
+
+    folder = cache_dir()
+    if folder is None:
+        return build()
+    try:
+        source = inspect.getsource(type(task))
+    except (OSError, TypeError):
+        return build()
+    digest = hashlib.sha256(
+        f"{task.name}|{kind}|{hypothesis.__version__}|{source}".encode()
+    ).hexdigest()[:16]
+    path = folder / f"{task.name.replace(':', '_').replace('=', '')}-{kind}-{digest}.json"
+    try:
+        return [tuple(from_wire(item)) for item in orjson.loads(path.read_bytes())]
+    except (OSError, orjson.JSONDecodeError, WireError, TypeError):
+        pass
+    inputs = build()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(orjson.dumps([to_wire(list(a)) for a in inputs]))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return inputs
 
 
 def _close(exp: Any, act: Any, tol: float) -> bool:

@@ -67,9 +67,12 @@ def _hashable(value: Any) -> Any:
     return value
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+
+
 def dumps_wire(wire: Any) -> str:
     """Serialize an already-canonical value to its one canonical text."""
-    return json.dumps(wire, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return _ENCODER.encode(wire)
 
 
 def canonical(value: Any) -> str:

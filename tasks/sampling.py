@@ -8,7 +8,8 @@ is never used.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -27,6 +28,38 @@ _QUIET = settings(
 )
 
 
+_HYPOTHESIS_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def stable_hypothesis() -> Iterator[None]:
+    """Make seeded hypothesis generation independent of which modules are imported.
+
+    Recent hypothesis versions sometimes draw constants collected from the source of every
+    *local* module loaded so far, so one seed gives different examples in a process that
+    imported one more module. Inside this block that pool is empty. This uses private
+    hypothesis API when present (and does nothing otherwise); it is process-wide while
+    active, so the block holds a lock.
+    """
+    with _HYPOTHESIS_LOCK:
+        try:
+            from hypothesis.internal.conjecture import providers
+            from hypothesis.internal.constants_ast import Constants
+
+            original = providers._get_local_constants
+            cache = providers.CONSTANTS_CACHE
+        except (ImportError, AttributeError):
+            yield
+            return
+        cache.cache.clear()
+        providers._get_local_constants = Constants
+        try:
+            yield
+        finally:
+            providers._get_local_constants = original
+            cache.cache.clear()
+
+
 def draw(strategy: SearchStrategy[Any], n: int, *, seed_value: int) -> list[Any]:
     """Up to ``n`` examples from one seeded hypothesis generation pass (may repeat values)."""
     if n <= 0:
@@ -39,7 +72,7 @@ def draw(strategy: SearchStrategy[Any], n: int, *, seed_value: int) -> list[Any]
     def collect(value: Any) -> None:
         out.append(value)
 
-    with contextlib.suppress(Unsatisfiable):
+    with stable_hypothesis(), contextlib.suppress(Unsatisfiable):
         collect()
     return out
 

@@ -9,10 +9,14 @@ hand-picked vectors a naive benchmark would use.
 
 from __future__ import annotations
 
+import ast
+import io
 import itertools
+import random
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -237,7 +241,11 @@ class SortingNetworkTask(Task):
         return [(bits,) for bits in itertools.product((0, 1), repeat=self.n)]
 
     def mutation_operators(self) -> list[MutationOperator]:
-        return []
+        """The syntactic ``net_*`` operators on the ``COMPARATORS`` literal (see
+        ``NetworkOperator``): insert, delete, swap, move, rewire, prune."""
+        return [
+            NetworkOperator(name, self.n, self.cap, edit) for name, edit in _NETWORK_EDITS.items()
+        ]
 
     def judge_data(self, value: Any, cases: Sequence[Case]) -> np.ndarray:
         """PASS/FAIL per case for the network ``value``; ERROR everywhere if it is malformed.
@@ -343,3 +351,219 @@ size fewer layers (depth: comparators on disjoint wires run in parallel) is bett
 def make(n: int = 8) -> list[Task]:
     """The one sorting-network task on ``n`` wires (2 <= n <= 20)."""
     return [SortingNetworkTask(n)]
+
+
+# ---- offline mutation operators ----------------------------------------------------------
+
+NetworkEdit = Callable[[list[Comparator], int, random.Random], list[Comparator] | None]
+"""Edit of a normalised network on ``n`` wires; None when it does not apply."""
+
+_MAX_OPERATOR_SOURCE = 200_000
+
+
+def read_comparators(source: str, n: int) -> tuple[list[Comparator], ast.stmt] | None:
+    """The ``COMPARATORS`` literal of ``source``, normalised, and its assignment statement.
+
+    The last top-level assignment to ``COMPARATORS`` counts; its value must be a literal
+    list or tuple of pairs of ints (else None). Normalised: each pair ordered ``i < j``;
+    pairs with ``i == j`` or a wire outside ``0..n-1`` are dropped.
+    """
+    if not isinstance(source, str) or len(source) > _MAX_OPERATOR_SOURCE:
+        return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    found: ast.Assign | ast.AnnAssign | None = None
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if any(isinstance(t, ast.Name) and t.id == "COMPARATORS" for t in targets):
+                found = stmt
+    value = found.value if found is not None else None
+    if found is None or value is None:
+        return None
+    try:
+        raw = ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return None
+    if type(raw) not in (list, tuple):
+        return None
+    network: list[Comparator] = []
+    for pair in raw:
+        if type(pair) not in (list, tuple) or len(pair) != 2:
+            return None
+        i, j = pair
+        if type(i) is not int or type(j) is not int:
+            return None
+        lo, hi = min(i, j), max(i, j)
+        if 0 <= lo < hi < n:
+            network.append((lo, hi))
+    return network, found
+
+
+def write_comparators(source: str, stmt: ast.stmt, network: Sequence[Comparator]) -> str | None:
+    """``source`` with the assignment ``stmt`` rewritten as ``COMPARATORS = [...]``.
+
+    The other lines (comments included) are kept when the assignment has lines of its own;
+    otherwise the whole module is unparsed. None if the result would not compile.
+    """
+    body = "".join(f"    ({i}, {j}),\n" for i, j in network)
+    text = f"COMPARATORS = [\n{body}]\n" if network else "COMPARATORS = []\n"
+    lines = io.StringIO(source, newline="").readlines()
+    start, end = stmt.lineno - 1, (stmt.end_lineno or stmt.lineno)
+    candidate = None
+    if stmt.col_offset == 0 and 0 <= start < end <= len(lines):
+        tail = lines[end - 1][stmt.end_col_offset or 0 :]
+        if not tail.strip() or tail.strip().startswith("#"):
+            candidate = "".join([*lines[:start], text, *lines[end:]])
+    if candidate is not None and _reads_back(candidate, network):
+        return candidate
+    try:
+        tree = ast.parse(source)
+        for i, top in enumerate(tree.body):
+            if ast.dump(top) == ast.dump(stmt):
+                tree.body[i] = ast.parse(text).body[0]
+        fallback = ast.unparse(tree) + "\n"
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return fallback if _reads_back(fallback, network) else None
+
+
+def _reads_back(text: str, network: Sequence[Comparator]) -> bool:
+    try:
+        compile(text, "<network>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    n = max((j for _, j in network), default=0) + 1
+    found = read_comparators(text, n)
+    return found is not None and found[0] == list(network)
+
+
+def _random_pair(n: int, rng: random.Random) -> Comparator:
+    i = rng.randrange(n)
+    j = rng.randrange(n - 1)
+    j += j >= i
+    return (min(i, j), max(i, j))
+
+
+def _insert(net: list[Comparator], n: int, rng: random.Random) -> list[Comparator] | None:
+    """A random comparator at a random position, or (half the time) an adjacent-wire
+    comparator ``(k, k+1)`` appended where the last comparator on those wires is another
+    one: the finishing pattern of every sorting network."""
+    if rng.randrange(2) == 0:
+        last: dict[int, Comparator] = {}
+        for c in net:
+            last[c[0]] = last[c[1]] = c
+        ends = [
+            (k, k + 1) for k in range(n - 1) if not last.get(k) == last.get(k + 1) == (k, k + 1)
+        ]
+        if ends:
+            return [*net, ends[rng.randrange(len(ends))]]
+    pos = rng.randrange(len(net) + 1)
+    return [*net[:pos], _random_pair(n, rng), *net[pos:]]
+
+
+def _delete(net: list[Comparator], n: int, rng: random.Random) -> list[Comparator] | None:
+    if not net:
+        return None
+    pos = rng.randrange(len(net))
+    return net[:pos] + net[pos + 1 :]
+
+
+def _swap(net: list[Comparator], n: int, rng: random.Random) -> list[Comparator] | None:
+    if len(set(net)) < 2:
+        return None
+    a = rng.randrange(len(net))
+    others = [b for b in range(len(net)) if net[b] != net[a]]
+    b = others[rng.randrange(len(others))]
+    out = list(net)
+    out[a], out[b] = out[b], out[a]
+    return out
+
+
+def _move(net: list[Comparator], n: int, rng: random.Random) -> list[Comparator] | None:
+    if len(set(net)) < 2:
+        return None
+    for _ in range(8):
+        a = rng.randrange(len(net))
+        rest = net[:a] + net[a + 1 :]
+        b = rng.randrange(len(rest) + 1)
+        out = [*rest[:b], net[a], *rest[b:]]
+        if out != net:
+            return out
+    return None
+
+
+def _rewire(net: list[Comparator], n: int, rng: random.Random) -> list[Comparator] | None:
+    """Replace one wire of one comparator by another wire."""
+    if not net or n < 3:
+        return None
+    pos = rng.randrange(len(net))
+    i, j = net[pos]
+    keep = (i, j)[rng.randrange(2)]
+    choices = [w for w in range(n) if w not in (i, j)]
+    w = choices[rng.randrange(len(choices))]
+    out = list(net)
+    out[pos] = (min(keep, w), max(keep, w))
+    return out
+
+
+def redundant_positions(net: Sequence[Comparator]) -> list[int]:
+    """Positions of comparators that repeat an earlier identical comparator with nothing
+    touching their wires in between (removing one never changes what the network does)."""
+    last: dict[int, int] = {}
+    out = []
+    for p, (i, j) in enumerate(net):
+        q = last.get(i)
+        if q is not None and q == last.get(j) and net[q] == (i, j):
+            out.append(p)
+        last[i] = last[j] = p
+    return out
+
+
+def _prune(net: list[Comparator], n: int, rng: random.Random) -> list[Comparator] | None:
+    """Remove one provably redundant comparator (see ``redundant_positions``)."""
+    spots = redundant_positions(net)
+    if not spots:
+        return None
+    pos = spots[rng.randrange(len(spots))]
+    return net[:pos] + net[pos + 1 :]
+
+
+_NETWORK_EDITS: dict[str, NetworkEdit] = {
+    "net_insert": _insert,
+    "net_delete": _delete,
+    "net_swap": _swap,
+    "net_move": _move,
+    "net_rewire": _rewire,
+    "net_prune": _prune,
+}
+
+
+@dataclass
+class NetworkOperator:
+    """A syntactic mutation of a solution's ``COMPARATORS`` literal (never evaluates it).
+
+    Reads the literal with ``read_comparators`` (None if there is none), applies ``edit``
+    and writes the list back with pairs normalised (``i < j``, wires within ``0..n-1``).
+    Returns None when the edit does not apply, changes nothing, or exceeds ``cap``.
+    """
+
+    name: str
+    n: int
+    cap: int
+    edit: NetworkEdit
+
+    def __call__(self, source: str, rng: random.Random) -> str | None:
+        try:
+            found = read_comparators(source, self.n)
+            if found is None:
+                return None
+            network, stmt = found
+            new = self.edit(list(network), self.n, rng)
+            if new is None or new == network or len(new) > self.cap:
+                return None
+            return write_comparators(source, stmt, new)
+        except (RecursionError, MemoryError):
+            return None

@@ -15,6 +15,7 @@ from hypothesis.strategies import SearchStrategy
 
 from tasks.base import Args, InvalidInput, MutationOperator, Task
 from tasks.email_validation import grammar
+from tasks.email_validation.blocks import email_operators
 from tasks.email_validation.strategies import mailbox_inputs
 from tasks.registry import register
 from tasks.sampling import draw_unique
@@ -111,7 +112,8 @@ class EmailValidation(Task):
         )
 
     def mutation_operators(self) -> list[MutationOperator]:
-        return []
+        """The ``email_*`` rule-block operators (``tasks.email_validation.blocks``)."""
+        return list(email_operators())
 
 
 FIXED = (
