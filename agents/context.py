@@ -38,7 +38,7 @@ MAX_CANDIDATES = 16
 MAX_FAILURES = 8
 """Failing cases shown to a proposer."""
 
-DEFAULT_SCORE_BUDGET = 8
+DEFAULT_SCORE_BUDGET = 12
 """ctx.score calls allowed per propose() call."""
 
 

@@ -21,7 +21,7 @@ class RunConfig:
     model: str = "offline"
     cases_per_agent: int = 2
     """M: at most this many cases per test agent per round enter the suite."""
-    score_budget: int = 8
+    score_budget: int = 12
     """ctx.score calls per propose() call."""
     search_examples: int = 150
     """Hypothesis examples per test-agent search."""

@@ -10,20 +10,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
-N_CANDIDATES = 8  # mutants made per step, and the most candidates returned
+N_CANDIDATES = 12  # mutants made per step, and the most candidates returned
 STEPS = 6  # search steps of beam and anneal
 STRATEGY = "greedy"  # the block propose() runs first: greedy, beam, anneal or crossover
 OPERATOR_WEIGHTS = {
-    "ast_point": 3.0,
-    "guard": 2.0,
-    "insert_statement": 1.0,
-    "delete_statement": 1.0,
-    "duplicate_statement": 0.5,
-    "swap_statements": 0.5,
-}  # operators ctx offers but not listed here weigh 1.0; listed ones it lacks are skipped
+    "ast_point": 1.0,
+    "guard": 0.25,
+    "insert_statement": 0.5,
+    "delete_statement": 0.5,
+    "duplicate_statement": 0.25,
+    "swap_statements": 0.25,
+}  # listed operators that ctx lacks are skipped
+OTHER_WEIGHT = 4.0  # operators ctx offers but not listed above (the task's own)
 TEMPERATURE = 0.05  # anneal: starting tolerance for a worse score, in pass-rate units
 BEAM_WIDTH = 2  # beam: parents kept from one step to the next
-FOCUS_FAILURES = True  # while cases fail, boost guard-style (failure-driven) operators
+FOCUS_FAILURES = False  # while cases fail, boost guard-style (failure-driven) operators
 FOCUS_BOOST = 3.0  # by this factor
 
 
@@ -32,7 +33,7 @@ def pick_operator(ctx: Any) -> str | None:
     names: list[str] = []
     weights: list[float] = []
     for name in ctx.operators:
-        weight = float(OPERATOR_WEIGHTS.get(name, 1.0))
+        weight = float(OPERATOR_WEIGHTS.get(name, OTHER_WEIGHT))
         if FOCUS_FAILURES and ctx.failures and "guard" in name:
             weight *= FOCUS_BOOST
         if weight > 0:

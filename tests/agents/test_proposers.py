@@ -222,6 +222,7 @@ def test_focus_failures_boosts_guard_only_while_cases_fail(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(seed, "OPERATOR_WEIGHTS", {"guard": 1.0, "ast_point": 1.0})
+    monkeypatch.setattr(seed, "FOCUS_FAILURES", True)
     failing = [{"input": [1], "expected": 2, "actual": 3, "outcome": "fail", "message": None}]
     calm = _picks([], ["guard", "ast_point"])
     focused = _picks(failing, ["guard", "ast_point"])
@@ -231,7 +232,9 @@ def test_focus_failures_boosts_guard_only_while_cases_fail(
     assert 0.4 < _picks(failing, ["guard", "ast_point"])["guard"] / 3000 < 0.6
 
 
-def test_operator_weights_skip_unknown_and_default_to_one(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_operator_weights_skip_unknown_and_default_to_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(seed, "OPERATOR_WEIGHTS", {"missing": 50.0, "ast_point": 0.0})
     counts = _picks([], ["ast_point", "net_flip", "email_dot"], n=600)
     assert set(counts) == {"net_flip", "email_dot"}

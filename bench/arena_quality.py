@@ -1,0 +1,224 @@
+"""Quality bars of the arena (issue 3), measured end to end. A script, not a test.
+
+    python bench/arena_quality.py default          # `arena run` with no options: wall time
+    python bench/arena_quality.py email            # 4v4 vs fixed mode, 20 rounds, seeds 0-2
+    python bench/arena_quality.py sorting8         # n=8: rounds until a valid net <= 21
+    python bench/arena_quality.py humaneval        # repairs of the faulty seed variants
+    python bench/arena_quality.py selfmutation     # from the email runs' events
+    python bench/arena_quality.py all --json bench/results/arena_quality.json
+
+Every number is measured on the suite it names; the champion is always chosen on the suite
+its run trained against (evolved, or fixed in fixed mode) and then graded on the hidden one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from arena.config import RunConfig
+from arena.runner import run
+from replays.events import read_events
+
+OUT = Path(tempfile.gettempdir()) / "arena-quality"
+
+
+def timed_run(config: RunConfig) -> tuple[dict[str, Any], Path, float]:
+    start = time.perf_counter()
+    result = run(config, OUT)
+    return result.summary, result.run_dir, time.perf_counter() - start
+
+
+def bar_default() -> dict[str, Any]:
+    """`arena run` with no options, as a user types it (a subprocess, imports included)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", "import cli; cli.main()", "run"],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - start
+    ok = done.returncode == 0 and "Leaderboard" in done.stdout
+    return {"seconds": seconds, "ok": ok, "bar": "< 60 s", "met": ok and seconds < 60}
+
+
+def bar_email(seeds: list[int], rounds: int) -> dict[str, Any]:
+    rows = []
+    for seed in seeds:
+        for test in (4, 0):
+            config = RunConfig(task="email_validation", code=4, test=test, rounds=rounds, seed=seed)
+            summary, run_dir, seconds = timed_run(config)
+            scores = summary["champion"]["scores"]
+            rows.append(
+                {
+                    "seed": seed,
+                    "mode": "arena 4v4" if test else "fixed (--test 0)",
+                    "fixed": scores["fixed"],
+                    "evolved": scores["evolved"],
+                    "hidden": scores["hidden"],
+                    "suite": summary["suites"]["evolved"],
+                    "seconds": seconds,
+                    "run_dir": str(run_dir),
+                }
+            )
+            print(json.dumps(rows[-1]), flush=True)
+    arena = [r for r in rows if r["mode"].startswith("arena")]
+    fixed = [r for r in rows if r["mode"].startswith("fixed")]
+    beats = all(a["hidden"] > f["hidden"] for a, f in zip(arena, fixed, strict=True))
+    mean_arena = sum(r["hidden"] for r in arena) / len(arena)
+    fixed_conf = min(r["fixed"] for r in fixed)
+    return {
+        "rows": rows,
+        "arena_mean_hidden": mean_arena,
+        "fixed_mean_hidden": sum(r["hidden"] for r in fixed) / len(fixed),
+        "fixed_min_fixed": fixed_conf,
+        "beats_fixed_every_seed": beats,
+        "met": beats and mean_arena >= 0.95 and fixed_conf >= 0.9,
+    }
+
+
+def _network(source: str) -> Any:
+    """COMPARATORS of a solution, read with literal_eval (never executed)."""
+    import ast
+
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "COMPARATORS" for t in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    return None
+
+
+def bar_sorting8(rounds: int, seed: int) -> dict[str, Any]:
+    """One long n=8 run; the first round whose leader is a valid network of <= 21."""
+    from tasks.sorting_network import is_sorting_network, network_depth, network_size
+
+    config = RunConfig(task="sorting_network:n=8", code=4, test=4, rounds=rounds, seed=seed)
+    _summary, run_dir, seconds = timed_run(config)
+    events = list(read_events(run_dir / "events.jsonl"))
+    solution_of = {
+        e["id"]: e["solution"] for e in events if e["type"] == "agent_born" and e["kind"] == "code"
+    }
+    elapsed = 0.0
+    history = []
+    first_valid = first_21 = None
+    best_size = None
+    for e in events:
+        if e["type"] != "round_end":
+            continue
+        elapsed += e["seconds"]
+        net = _network((run_dir / "solutions" / f"{solution_of[e['leader']]}.py").read_text())
+        valid = net is not None and is_sorting_network(net, 8)
+        size = network_size(net) if valid else None
+        if valid:
+            best_size = size if best_size is None else min(best_size, size)
+            first_valid = first_valid or (e["round"], elapsed, size)
+            if size <= 21 and first_21 is None:
+                first_21 = (e["round"], elapsed, size, network_depth(net))
+        history.append({"round": e["round"], "valid": valid, "size": size, "seconds": elapsed})
+    return {
+        "history": history,
+        "first_valid": first_valid,
+        "first_valid_at_most_21": first_21,
+        "best_valid_size": best_size,
+        "run_seconds": seconds,
+        "met": first_21 is not None and first_21[1] <= 600,
+    }
+
+
+def bar_humaneval(rounds: int, seed: int) -> dict[str, Any]:
+    rows = []
+    for k in range(10):
+        config = RunConfig(task=f"humaneval:id={k}", code=4, test=4, rounds=rounds, seed=seed)
+        summary, _run_dir, seconds = timed_run(config)
+        scores = summary["champion"]["scores"]
+        rows.append({"problem": k, **scores, "seconds": seconds})
+        print(json.dumps(rows[-1]), flush=True)
+    repaired = sum(r["hidden"] == 1.0 for r in rows)
+    return {"rows": rows, "repaired": repaired, "met": repaired >= 5}
+
+
+def bar_selfmutation(run_dirs: list[Path]) -> dict[str, Any]:
+    """A replacement made a new proposer, which later produced an accepted improvement."""
+    found = []
+    for d in run_dirs:
+        events = list(read_events(d / "events.jsonl"))
+        born = {e["id"]: e for e in events if e["type"] == "agent_born" and e["kind"] == "code"}
+        for e in events:
+            if e["type"] != "replacement" or e["kind"] != "code":
+                continue
+            if not str(e["mutation"]).startswith("meta:"):
+                continue
+            child, parent = born[e["child"]], born[e["winner"]]
+            if child["proposer"] == parent["proposer"]:
+                continue
+            later = [
+                p
+                for p in events
+                if p["type"] == "proposal"
+                and p["proposer"] == child["proposer"]
+                and p["accepted"]
+                and p["after"] > p["before"]
+            ]
+            files = all(
+                (d / "proposers" / f"{h}.py").is_file()
+                for h in (child["proposer"], parent["proposer"])
+            )
+            if later and files:
+                found.append(
+                    {
+                        "run_dir": str(d),
+                        "round": e["round"],
+                        "parent_proposer": parent["proposer"],
+                        "child_proposer": child["proposer"],
+                        "mutation": e["mutation"],
+                        "improvements": len(later),
+                    }
+                )
+    return {"examples": found[:5], "count": len(found), "met": bool(found)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "bar", choices=["default", "email", "sorting8", "humaneval", "selfmutation", "all"]
+    )
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    results: dict[str, Any] = {}
+    if args.bar in ("default", "all"):
+        results["default"] = bar_default()
+    if args.bar in ("email", "selfmutation", "all"):
+        results["email"] = bar_email(seeds, args.rounds)
+        dirs = [
+            Path(r["run_dir"]) for r in results["email"]["rows"] if r["mode"].startswith("arena")
+        ]
+        results["selfmutation"] = bar_selfmutation(dirs)
+    if args.bar in ("sorting8", "all"):
+        results["sorting8"] = bar_sorting8(150, seeds[0])
+    if args.bar in ("humaneval", "all"):
+        results["humaneval"] = bar_humaneval(10, seeds[0])
+    summary = {
+        k: {kk: vv for kk, vv in v.items() if kk not in ("rows", "history", "examples")}
+        for k, v in results.items()
+    }
+    print(json.dumps(summary, indent=2))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
