@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasks.ast_mutation import mutate_once
-from tasks.base import MutationOperator, Task
+from tasks.base import MutationOperator, SafeOperator, Task
 
 MAX_SOURCE = 100_000
 """Sources longer than this many characters are left alone (every operator returns None)."""
@@ -173,22 +173,8 @@ def _never_touch(stmt: ast.stmt) -> bool:
     return isinstance(stmt, (*_NO_COPY, ast.Pass))
 
 
-class _Safe:
-    """Runs ``apply`` and turns the errors a pathological tree can cause (too deep to copy
-    or unparse, too big) into None, so that no source makes an operator raise."""
-
-    def __call__(self, source: str, rng: random.Random) -> str | None:
-        try:
-            return self.apply(source, rng)
-        except (RecursionError, MemoryError):
-            return None
-
-    def apply(self, source: str, rng: random.Random) -> str | None:
-        raise NotImplementedError
-
-
 @dataclass
-class AstPoint(_Safe):
+class AstPoint(SafeOperator):
     """One single-point AST mutant (``tasks.ast_mutation.mutate_once``)."""
 
     name: str = "ast_point"
@@ -200,7 +186,7 @@ class AstPoint(_Safe):
 
 
 @dataclass
-class DeleteStatement(_Safe):
+class DeleteStatement(SafeOperator):
     """Delete one statement (never a def, class, import or docstring); ``pass`` if emptied."""
 
     name: str = "delete_statement"
@@ -222,7 +208,7 @@ class DeleteStatement(_Safe):
 
 
 @dataclass
-class DuplicateStatement(_Safe):
+class DuplicateStatement(SafeOperator):
     """Repeat one statement right after itself."""
 
     name: str = "duplicate_statement"
@@ -242,7 +228,7 @@ class DuplicateStatement(_Safe):
 
 
 @dataclass
-class SwapStatements(_Safe):
+class SwapStatements(SafeOperator):
     """Swap one statement with the next one in the same body."""
 
     name: str = "swap_statements"
@@ -264,7 +250,7 @@ class SwapStatements(_Safe):
 
 
 @dataclass
-class InsertStatement(_Safe):
+class InsertStatement(SafeOperator):
     """GenProg-style insertion: copy a statement to another position in a function body."""
 
     name: str = "insert_statement"
@@ -348,7 +334,7 @@ def guard_statement(params: Sequence[str], args: Sequence[Any], expected: Any) -
 
 
 @dataclass
-class GuardOperator(_Safe):
+class GuardOperator(SafeOperator):
     """Special-case one failing input: ``if <args> == <input>: return <expected>``.
 
     The guard goes at the top of the entry function (after its docstring). Failures are

@@ -362,6 +362,7 @@ def find_breaking(
     *,
     seed: int,
     max_examples: int | None = None,
+    max_shrink: int | None = None,
     known: Collection[str] = frozenset(),
     origin: str = "search",
 ) -> FindResult:
@@ -377,6 +378,7 @@ def find_breaking(
     unevaluated. The same arguments give the same result. Exceptions raised by ``breaks``
     propagate. Inside a ``@given`` test, that test must suppress
     ``HealthCheck.nested_given``.
+    ``max_shrink`` caps the genome's ``shrink_budget`` (the run's limit on search effort).
     """
     limit = genome.budget if max_examples is None else max_examples
     if type(limit) is not int or limit < 1:
@@ -390,7 +392,9 @@ def find_breaking(
             seed,
         )
         best = first
-        evaluate.allowance = genome.shrink_budget
+        evaluate.allowance = (
+            genome.shrink_budget if max_shrink is None else min(genome.shrink_budget, max_shrink)
+        )
         for n in range(SHRINK_PASSES):
             if best is None or evaluate.allowance <= 0:
                 break
@@ -505,6 +509,8 @@ class TestAgent:
         max_cases: int,
         round_no: int | None = None,
         known: Collection[str] = frozenset(),
+        max_examples: int | None = None,
+        max_shrink: int | None = None,
     ) -> Proposal:
         """Up to ``max_cases`` minimal breaking cases with distinct inputs, one per search.
 
@@ -529,6 +535,10 @@ class TestAgent:
                 self.archive,
                 breaks,
                 seed=sub_seed(seed, i),
+                max_examples=None
+                if max_examples is None
+                else min(self.genome.budget, max_examples),
+                max_shrink=max_shrink,
                 known=frozenset(skip),
                 origin=origin,
             )

@@ -23,9 +23,22 @@ class RunConfig:
     """M: at most this many cases per test agent per round enter the suite."""
     score_budget: int = 12
     """ctx.score calls per propose() call."""
-    search_examples: int = 150
-    """Hypothesis examples per test-agent search."""
+    search_examples: int = 400
+    """Cap on the hypothesis examples of one test-agent search (genomes evolve their own
+    budget within 40..400, so the default cap never binds)."""
+    shrink_examples: int = 200
+    """Cap on the new inputs one search may try while shrinking its find (genomes: 0..200)."""
     isolation: str = "auto"
+    base_url: str | None = None
+    """OpenAI-compatible server (else $OPENAI_BASE_URL); only for openai/ models."""
+    max_connections: int = 8
+    """Model calls in flight at once, per backend."""
+    cache: str = "readwrite"
+    """Model response cache: off, read, write or readwrite."""
+    max_cost: float | None = None
+    """Stop at the next round boundary once model calls cost this many USD."""
+    max_calls: int | None = None
+    """Stop at the next round boundary after this many (uncached) model calls."""
 
     def __post_init__(self) -> None:
         checks = [
@@ -37,8 +50,16 @@ class RunConfig:
             (self.cases_per_agent >= 1, "cases_per_agent must be at least 1"),
             (self.score_budget >= 0, "score_budget must be non-negative"),
             (self.search_examples >= 1, "search_examples must be at least 1"),
+            (self.shrink_examples >= 0, "shrink_examples must be non-negative"),
             (self.isolation in ("auto", "bwrap", "basic"), "isolation: auto, bwrap or basic"),
             (self.code <= 64 and self.test <= 64, "at most 64 agents per population"),
+            (self.max_connections >= 1, "--max-connections must be at least 1"),
+            (
+                self.cache in ("off", "read", "write", "readwrite"),
+                "--cache: off, read, write or readwrite",
+            ),
+            (self.max_cost is None or self.max_cost >= 0, "--max-cost must be non-negative"),
+            (self.max_calls is None or self.max_calls >= 0, "--max-calls must be non-negative"),
         ]
         for ok, message in checks:
             if not ok:

@@ -21,29 +21,32 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from agents.code_agent import CodeAgent, source_hash
-from agents.context import DEFAULT_SCORE_BUDGET, MAX_CANDIDATES, ContextData
+from agents.code_agent import CodeAgent, code_agent_id, source_hash
+from agents.context import MAX_CANDIDATES, ContextData
 from agents.meta_mutation import meta_mutate
 from agents.operators import crossover, operator_table
 from agents.proposer_checks import static_check
 from agents.proposers import seed_proposer_source
-from agents.test_agent import TestAgent, TestGenome
+from agents.test_agent import Proposal, TestAgent, TestGenome
 from arena.config import RunConfig
-from arena.ledger import Ledger
+from arena.errors import ArenaError
+from arena.ledger import Ledger, outcome_text
+from arena.models import ModelDriver
 from arena.sandbox import Sandbox
 from arena.seeds import derive, rng
 from populations.hall_of_fame import HallOfFame
 from populations.selection import rank, replacement_pairs
+from replays.checkpoint import write_checkpoint
 from replays.events import EventLog
 from replays.rundir import RunDir
-from tasks import Case, Outcome, Task
-from tasks.canonical import to_wire
+from tasks import Args, Case, InvalidInput, Outcome, Task
+from tasks.canonical import from_wire, to_wire
 
 MAX_SOURCE = 100_000
 """Characters of a candidate source the arena accepts from a proposer."""
@@ -59,7 +62,11 @@ class RoundReport:
     new_cases: int
     leader: str
     leader_before: float
+    """The leader's pass rate on the suite before this round's new cases."""
+    leader_grown: float
+    """The same agent's pass rate once the new cases are in."""
     leader_after: float
+    """The leader's pass rate after the code agents responded."""
     best_test: str | None
     best_test_score: float
     accepted_proposals: int
@@ -84,7 +91,7 @@ class _ProposerStats:
 
 @dataclass
 class _Broker:
-    """Answers a proposer's ctx calls in the arena process (offline: no llm)."""
+    """Answers a proposer's ctx calls in the arena process (``ctx.llm`` is None offline)."""
 
     engine: Arena
     agent: CodeAgent
@@ -111,6 +118,9 @@ class _Broker:
                 return 0.0 if self.budget > 0 else None
             self.budget -= 1
             return self.engine.ledger.pass_rate(args[0])
+        if method == "llm" and args and self.engine.models is not None:
+            models = self.engine.models
+            return models.llm(self.engine.round, args[0], self.agent.id, self.calls[method])
         return None
 
 
@@ -138,11 +148,18 @@ class Arena:
         run_dir: RunDir,
         *,
         on_round: Callable[[RoundReport], None] | None = None,
+        versions: dict[str, str] | None = None,
+        models: ModelDriver | None = None,
     ) -> None:
         self.config, self.task, self.box, self.log, self.run_dir = config, task, box, log, run_dir
         self.on_round = on_round
+        self.models = models
+        self.stopped = "completed"
+        """Model calls (None offline): code candidates, test inputs, meta-mutation, ctx.llm."""
+        self.versions = versions or {}
         self.seed = config.seed
         self.ledger = Ledger(box, task, task.fixed_suite().cases)
+        self.ledger.on_fill = self._on_fill
         self.code: list[CodeAgent] = []
         self.tests: list[TestAgent] = []
         self.hall = HallOfFame()
@@ -159,7 +176,9 @@ class Arena:
             "run_start",
             0,
             config=self.config.to_json(),
+            seed=self.seed,
             task={"name": self.task.name, "entry_point": self.task.entry_point},
+            versions=self.versions,
             fixed_suite=[c.key for c in self.ledger.cases],
             sandbox=self.box.protections(),
             components={
@@ -188,6 +207,7 @@ class Arena:
                 genome=genome.to_json(),
                 mutation="seed",
             )
+        self.checkpoint()
 
     def seed_solutions(self) -> list[str]:
         """Starting solutions: the task's pool, keeping only faulty ones when it has several."""
@@ -235,11 +255,37 @@ class Arena:
     # ---- the loop -------------------------------------------------------------------------
 
     def run(self) -> None:
-        """All rounds, then run_end."""
-        for r in range(1, self.config.rounds + 1):
+        """The remaining rounds (all of them, or those after a restored checkpoint).
+
+        Stops early, at a round boundary, once the model budget (--max-cost, --max-calls)
+        is spent; ``stopped`` says why the run ended.
+        """
+        for r in range(self.round + 1, self.config.rounds + 1):
+            if self.models is not None and self.models.exhausted:
+                self.stopped = "model budget spent (--max-cost or --max-calls)"
+                break
             self.round = r
             self.play_round(r)
-        self.log.emit("run_end", self.round, elapsed=time.perf_counter() - self.started)
+
+    def finish(self, final: dict[str, Any]) -> None:
+        """Emit final_scores (what the summary needs beyond the rounds), then run_end."""
+        self.log.emit("final_scores", self.round, **final)
+        self.log.emit(
+            "run_end", self.round, stopped=self.stopped, elapsed=time.perf_counter() - self.started
+        )
+        self.log.sync()
+
+    def _on_fill(self, hashes: list[str], start: int, outcomes: np.ndarray) -> None:
+        keys = [c.key for c in self.ledger.cases[start : start + len(outcomes)]]
+        for h in hashes:
+            self.log.emit(
+                "evaluation",
+                self.round,
+                solution=h,
+                start=start,
+                cases=keys,
+                outcomes=outcome_text(outcomes),
+            )
 
     def play_round(self, r: int) -> None:
         start = time.perf_counter()
@@ -247,13 +293,13 @@ class Arena:
         leader_idx = self.leader(before)
         new_cases, test_round = self.test_phase(r, leader_idx)
         grown = self.code_scores()
-        leader_before = float(grown[leader_idx])
+        leader_before, leader_grown = float(before[leader_idx]), float(grown[leader_idx])
         accepted = self.code_phase(r)
         after = self.code_scores()
         leader = self.leader(after)
-        self.hall.add_champion(
-            r, self.code[leader].id, self.code[leader].solution, float(after[leader])
-        )
+        champion, champion_score = self.code[leader].id, float(after[leader])
+        self.hall.add_champion(r, champion, self.code[leader].solution, champion_score)
+        test_scores = {a.id: test_round[i] for i, a in enumerate(self.tests)} if test_round else {}
         replaced = r % self.config.replace_every == 0
         if replaced:
             self.replace(r, after)
@@ -263,11 +309,14 @@ class Arena:
             r,
             suite_size=len(self.ledger.cases),
             code={a.id: float(s) for a, s in zip(self.code, after, strict=True)},
-            test={a.id: test_round[i] for i, a in enumerate(self.tests)} if test_round else {},
+            test=test_scores,
             leader=self.code[self.leader(after)].id,
+            champion=champion,
+            champion_score=champion_score,
             seconds=time.perf_counter() - start,
         )
         self.log.sync()
+        self.checkpoint()
         if self.on_round is not None:
             best_t = int(np.argmax(test_round)) if test_round else None
             self.on_round(
@@ -278,6 +327,7 @@ class Arena:
                     new_cases=len(new_cases),
                     leader=self.code[leader].id,
                     leader_before=leader_before,
+                    leader_grown=leader_grown,
                     leader_after=float(after[self.leader(after)]),
                     best_test=self.tests[best_t].id if best_t is not None else None,
                     best_test_score=float(test_round[best_t]) if best_t is not None else 0.0,
@@ -317,24 +367,76 @@ class Arena:
 
                 return breaks
 
+            asked: list[list[Args]] = [[] for _ in self.tests]
+            if self.models is not None:
+                examples = [c.args for c in self.ledger.cases[-8:]]
+                asked = self.models.test_inputs(r, self.task, [a.id for a in self.tests], examples)
             for t, agent in enumerate(self.tests):
-                proposal = agent.propose(
-                    self.task,
-                    breaks_for,
-                    seed=derive(self.seed, "test", r, t),
-                    max_cases=self.config.cases_per_agent,
-                    round_no=r,
+                from_model, model_invalid = self.label_model_inputs(agent, r, asked[t], breaks_for)
+                left = self.config.cases_per_agent - len(from_model)
+                proposal = (
+                    agent.propose(
+                        self.task,
+                        breaks_for,
+                        seed=derive(self.seed, "test", r, t),
+                        max_cases=left,
+                        round_no=r,
+                        max_examples=self.config.search_examples,
+                        max_shrink=self.config.shrink_examples,
+                    )
+                    if left > 0
+                    else Proposal([], 0, 0, 0, 0, 0)
+                )
+                tried = proposal.tried + len(asked[t])
+                invalid = proposal.invalid + model_invalid
+                proposal = Proposal(
+                    [*from_model, *proposal.cases],
+                    tried,
+                    invalid,
+                    proposal.duplicates,
+                    proposal.breaks_calls,
+                    proposal.searches,
                 )
                 score = -proposal.invalid / max(proposal.tried, 1)
                 mine: list[Case] = []
                 duplicates = proposal.duplicates
+                for reason, count in (("invalid", proposal.invalid), ("duplicate", duplicates)):
+                    if count:
+                        self.log.emit(
+                            "case_rejected", r, agent=agent.id, reason=reason, key=None, count=count
+                        )
                 for case in proposal.cases:
+                    self.log.emit(
+                        "case_proposed",
+                        r,
+                        agent=agent.id,
+                        key=case.key,
+                        origin=case.origin,
+                        input=to_wire(list(case.args)),
+                        expected=to_wire(case.expected),
+                    )
                     if case.key in self.ledger or case.key in broke:
                         duplicates += 1
+                        self.log.emit(
+                            "case_rejected",
+                            r,
+                            agent=agent.id,
+                            reason="duplicate",
+                            key=case.key,
+                            count=1,
+                        )
                         continue
                     row = probe(case)
                     b = int((row != Outcome.PASS).sum())
                     if b == 0:
+                        self.log.emit(
+                            "case_rejected",
+                            r,
+                            agent=agent.id,
+                            reason="no_break",
+                            key=case.key,
+                            count=1,
+                        )
                         continue
                     broke[case.key] = row
                     mine.append(case)
@@ -371,13 +473,49 @@ class Arena:
         self.hall.add_cases([c.args for c in added])
         return added, scores
 
+    def label_model_inputs(
+        self,
+        agent: TestAgent,
+        r: int,
+        inputs: Sequence[Args],
+        breaks_for: Callable[[str], Callable[[Case], bool]],
+    ) -> tuple[list[Case], int]:
+        """The breaking cases among a model's proposed inputs, and how many were invalid.
+
+        The oracle labels every input (a model never decides what is correct); inputs
+        outside the domain count against the agent.
+        """
+        breaks = breaks_for(agent.genome.target)
+        cases: list[Case] = []
+        invalid = 0
+        for args in inputs:
+            try:
+                case = self.task.label(tuple(args), f"{agent.id}@{r}")
+            except InvalidInput:
+                invalid += 1
+                continue
+            if len(cases) < self.config.cases_per_agent and breaks(case):
+                cases.append(case)
+        return cases, invalid
+
     # ---- code agents ----------------------------------------------------------------------
 
     def code_phase(self, r: int) -> int:
-        """Every code agent proposes once; returns how many proposals were accepted."""
+        """Every code agent proposes once; returns how many proposals were accepted.
+
+        With a model, every agent's model-written candidate is requested at once first and
+        competes with its proposer's candidates.
+        """
+        extra: list[list[str]] = [[] for _ in self.code]
+        if self.models is not None:
+            extra = self.models.code_candidates(
+                r,
+                self.task,
+                [(a.id, a.slot, a.solution, self.ledger.failures(a.solution)) for a in self.code],
+            )
         accepted = 0
         for slot in range(len(self.code)):
-            if self.propose(r, slot):
+            if self.propose(r, slot, extra[slot]):
                 accepted += 1
         return accepted
 
@@ -397,10 +535,10 @@ class Arena:
             "budget": budget,
         }
 
-    def propose(self, r: int, slot: int) -> bool:
+    def propose(self, r: int, slot: int, extra: Sequence[str] = ()) -> bool:
         agent = self.code[slot]
         before = self.ledger.pass_rate(agent.solution)
-        budget = self.config.score_budget or DEFAULT_SCORE_BUDGET
+        budget = self.config.score_budget
         ctx = self.context(agent, before, budget, derive(self.seed, "ctx", r, slot))
         broker = _Broker(
             self,
@@ -412,7 +550,7 @@ class Arena:
         run = self.box.run_proposer(agent.proposer, dict(ctx), broker)
         candidates = [
             c
-            for c in dict.fromkeys(run.candidates[:MAX_CANDIDATES])
+            for c in dict.fromkeys([*run.candidates[:MAX_CANDIDATES], *extra])
             if _is_source(c) and _compiles(c)
         ]
         rates = self.ledger.pass_rates(candidates) if candidates else np.zeros(0)
@@ -472,20 +610,28 @@ class Arena:
 
     def replace_code(self, r: int, loser: int, winner: int) -> None:
         parent = self.code[winner]
+        options: list[tuple[str, str]] = []  # (source, kind): the model's rewrite first
+        if self.models is not None:
+            rewritten = self.models.meta(r, parent.proposer, parent.id)
+            if rewritten is not None:
+                options.append((rewritten, "meta:model"))
         mutation = meta_mutate(parent.proposer, rng(self.seed, "meta", r, loser))
-        proposer, kind = parent.proposer, "copy"
         if mutation is not None:
-            problem = self.validate_proposer(mutation.source, r)
+            options.append((mutation.source, f"meta:{mutation.kind}"))
+        proposer, kind = parent.proposer, "copy"
+        for source, how in options:
+            problem = self.validate_proposer(source, r)
             if problem is None:
-                proposer, kind = mutation.source, f"meta:{mutation.kind}"
-            else:
-                self.log.emit(
-                    "proposer_invalid",
-                    r,
-                    parent=parent.id,
-                    proposer=self.run_dir.save_source("proposer", mutation.source),
-                    problem=problem,
-                )
+                proposer, kind = source, how
+                break
+            self.log.emit(
+                "proposer_invalid",
+                r,
+                parent=parent.id,
+                proposer=self.run_dir.save_source("proposer", source),
+                mutation=how,
+                problem=problem,
+            )
         child = CodeAgent.create(
             loser, parent.solution, proposer, parents=(parent.id,), born=r, mutation=kind
         )
@@ -536,6 +682,79 @@ class Arena:
             genome=child.genome.to_json(),
             mutation=change,
         )
+
+    # ---- checkpoints ----------------------------------------------------------------------
+
+    def checkpoint(self) -> None:
+        """Write checkpoint.json atomically: the state after the events logged so far."""
+        write_checkpoint(self.run_dir.path, self.state())
+
+    def state(self) -> dict[str, Any]:
+        """Everything needed to continue this run exactly (see ``restore``)."""
+        return {
+            "round": self.round,
+            "seq": self.log.seq,
+            "events_bytes": self.log.offset(),
+            "code": [
+                {
+                    **a.to_json(),
+                    "solution_source": a.solution,
+                    "proposer_source": a.proposer,
+                    "history": a.history,
+                }
+                for a in self.code
+            ],
+            "tests": [t.to_json() for t in self.tests],
+            "test_scores": self.test_scores,
+            "hall": {
+                "champions": self.hall.champions,
+                "cases": [to_wire(list(a)) for a in self.hall.cases],
+            },
+            "proposer_stats": {
+                h: [s.uses, s.accepted, s.improvement] for h, s in self.proposer_stats.items()
+            },
+            "ledger": self.ledger.state(),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from ``state()`` (the log must already be cut back to its ``seq``).
+
+        ArenaError if the state is malformed or an agent's id does not match its content.
+        """
+        try:
+            self.round = int(state["round"])
+            self.code = []
+            for rec in state["code"]:
+                agent = CodeAgent(
+                    rec["id"],
+                    int(rec["slot"]),
+                    rec["solution_source"],
+                    rec["proposer_source"],
+                    tuple(rec["parents"]),
+                    int(rec["born"]),
+                    rec["mutation"],
+                    list(rec["history"]),
+                )
+                expected = code_agent_id(
+                    agent.slot, agent.solution, agent.proposer, agent.parents, agent.born
+                )
+                if agent.id != expected:
+                    raise ValueError(f"code agent {agent.id} does not match its content")
+                self.code.append(agent)
+            self.tests = [TestAgent.from_json(t) for t in state["tests"]]
+            self.test_scores = [[float(x) for x in s] for s in state["test_scores"]]
+            hall = state["hall"]
+            self.hall = HallOfFame(
+                champions=[dict(c) for c in hall["champions"]],
+                cases=[tuple(from_wire(a)) for a in hall["cases"]],
+            )
+            self.proposer_stats = {
+                h: _ProposerStats(int(u), int(a), float(i))
+                for h, (u, a, i) in state["proposer_stats"].items()
+            }
+            self.ledger.restore(state["ledger"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArenaError(f"checkpoint: malformed state: {exc}") from None
 
     # ---- results --------------------------------------------------------------------------
 

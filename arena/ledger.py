@@ -8,7 +8,7 @@ suite. Every score in the arena is computed from these rows.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -25,6 +25,21 @@ from tasks.canonical import canonical, from_wire
 def solution_hash(source: str) -> str:
     """Content hash of a solution or proposer source (12 hex digits)."""
     return hashlib.sha256(source.encode()).hexdigest()[:12]
+
+
+OUTCOME_LETTERS = {-1: "n", 0: "p", 1: "f", 2: "e", 3: "t"}
+"""One letter per outcome (not run, pass, fail, error, timeout) in events and checkpoints."""
+_LETTER_CODES = {v: k for k, v in OUTCOME_LETTERS.items()}
+
+
+def outcome_text(row: np.ndarray) -> str:
+    """A row of outcomes as letters, e.g. ``"ppfe"``."""
+    return "".join(OUTCOME_LETTERS[int(x)] for x in row.tolist())
+
+
+def outcome_array(text: str) -> np.ndarray:
+    """The inverse of ``outcome_text``."""
+    return np.array([_LETTER_CODES[ch] for ch in text], dtype=np.int8)
 
 
 class Ledger:
@@ -44,6 +59,8 @@ class Ledger:
         self._values: dict[str, Any] = {}  # data tasks: decoded constant, None if it failed
         self._sizes: list[int] = []
         self.evaluations = 0
+        self.on_fill: Callable[[list[str], int, np.ndarray], None] | None = None
+        """Called with (solution hashes, first case index, outcomes) when rows grow."""
         self.add_cases(cases)
 
     def __contains__(self, key: str) -> bool:
@@ -124,6 +141,8 @@ class Ledger:
         outputs: Sequence[str | None],
         messages: Sequence[str | None],
     ) -> None:
+        if self.on_fill is not None and len(row):
+            self.on_fill([h], len(self._rows[h]) if h in self._rows else 0, row)
         if h in self._rows:
             self._rows[h] = np.concatenate([self._rows[h], row.astype(np.int8)])
             self._outputs[h].extend(outputs)
@@ -132,6 +151,28 @@ class Ledger:
             self._rows[h] = row.astype(np.int8).copy()
             self._outputs[h] = list(outputs)
             self._messages[h] = list(messages)
+
+    # ---- checkpoints --------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """Everything needed to continue exactly (data-task constants are re-extracted)."""
+        return {
+            "cases": [c.to_json() for c in self.cases],
+            "rows": {h: outcome_text(r) for h, r in self._rows.items()},
+            "outputs": self._outputs,
+            "messages": self._messages,
+            "evaluations": self.evaluations,
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Replace this ledger's contents with a ``state()`` (no evaluation happens)."""
+        self.cases, self._keys, self._sizes = [], set(), []
+        self.add_cases([Case.from_json(c) for c in state["cases"]])
+        self._rows = {h: outcome_array(r) for h, r in state["rows"].items()}
+        self._outputs = {h: list(v) for h, v in state["outputs"].items()}
+        self._messages = {h: list(v) for h, v in state["messages"].items()}
+        self._values = {}
+        self.evaluations = int(state["evaluations"])
 
     # ---- views for agents ---------------------------------------------------------------
 

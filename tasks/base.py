@@ -151,6 +151,23 @@ class MutationOperator(Protocol):
     def __call__(self, source: str, rng: random.Random) -> str | None: ...
 
 
+class SafeOperator(ABC):
+    """Base of mutation operators: ``apply`` does the work; a tree too deep or too big to
+    handle gives None instead of an error, so no source can make an operator raise."""
+
+    name: str
+
+    def __call__(self, source: str, rng: random.Random) -> str | None:
+        try:
+            return self.apply(source, rng)
+        except (RecursionError, MemoryError):
+            return None
+
+    @abstractmethod
+    def apply(self, source: str, rng: random.Random) -> str | None:
+        """The mutated source, or None when the operator does not apply."""
+
+
 class Task(ABC):
     """A problem with a trusted oracle, an input strategy, and fixed and hidden suites.
 

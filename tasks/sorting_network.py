@@ -5,6 +5,9 @@ The arena judges it in its own process, bit-parallel over all cases at once. By 
 principle a network sorts every input iff it sorts every 0/1 vector, so the hidden suite (all
 ``2**n`` binary vectors) is a complete test, while the fixed suite is the kind of handful of
 hand-picked vectors a naive benchmark would use.
+
+With ``prefix=green`` (Hillis's setup, ``n`` a power of two) every network starts with Green's
+fixed first ``log2(n)`` layers and a solution's ``COMPARATORS`` is only the suffix after them.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ _CACHE_SLOTS = 4
 """Packed suites kept per task (the fixed suite, the hidden suite and a couple of others)."""
 
 Comparator = tuple[int, int]
+PREFIXES = ("", "green")
+"""Values of the ``prefix`` parameter: none, or Green's first ``log2(n)`` layers."""
 _INT = frozenset({int})
 _BITS = frozenset({0, 1})
 
@@ -102,6 +107,19 @@ def batcher_network(n: int) -> list[Comparator]:
     return out
 
 
+def green_prefix(n: int) -> list[Comparator]:
+    """Green's fixed prefix on ``n`` wires (a power of two >= 2), as used by Hillis (1990).
+
+    ``log2(n)`` layers of ``n/2`` comparators: layer ``k`` compares ``(i, i + 2**k)`` for every
+    wire ``i`` whose bit ``k`` is 0 (32 comparators, depth 4, for ``n = 16``).
+    """
+    if n < 2 or n & (n - 1):
+        raise ValueError(f"Green's prefix needs n to be a power of two >= 2, got n={n}")
+    return [
+        (i, i + (1 << k)) for k in range(n.bit_length() - 1) for i in range(n) if not i >> k & 1
+    ]
+
+
 def network_source(comparators: Sequence[Comparator], comment: str) -> str:
     """Solution source text defining ``COMPARATORS`` as the given network."""
     body = "".join(f"    ({i}, {j}),\n" for i, j in comparators)
@@ -138,15 +156,16 @@ def _all_binary_packed(n: int) -> np.ndarray:
     return _pack(bits)
 
 
-def is_sorting_network(comparators: Any, n: int) -> bool:
-    """Whether ``comparators`` sorts every input on ``n`` wires (checks all ``2**n`` 0/1
-    inputs, enough by the 0-1 principle). A malformed network is not a sorting network."""
+def is_sorting_network(comparators: Any, n: int, *, prefix: Sequence[Comparator] = ()) -> bool:
+    """Whether ``comparators`` (run after the trusted ``prefix``) sorts every input on ``n``
+    wires. Checks all ``2**n`` 0/1 inputs, enough by the 0-1 principle; a malformed network
+    is not a sorting network."""
     if not 1 <= n <= MAX_N:
         raise ValueError(f"n must be in 1..{MAX_N}, got {n}")
     network = parse_network(comparators, n)
     if network is None:
         return False
-    out = _run(network, _all_binary_packed(n))
+    out = _run([*prefix, *network], _all_binary_packed(n))
     # A comparator network keeps the number of ones, so sorted means no 1 above a 0.
     return not any(np.any(out[k] & ~out[k + 1]) for k in range(n - 1))
 
@@ -156,35 +175,61 @@ def is_sorting_network(comparators: Any, n: int) -> bool:
 
 class SortingNetworkTask(Task):
     """Sorting network on ``n`` wires: correct on every 0/1 input, then fewest comparators,
-    then fewest layers."""
+    then fewest layers. With a ``prefix`` the network is ``self.prefix + COMPARATORS``."""
 
     entry_point = "COMPARATORS"
     signature = "COMPARATORS: list[tuple[int, int]]"
     kind: Literal["function", "data"] = "data"
     time_limit = 1.0
 
-    def __init__(self, n: int = 8) -> None:
+    def __init__(self, n: int = 8, prefix: str = "") -> None:
         if not MIN_N <= n <= MAX_N:
             raise TaskError(f"sorting_network: n must be in {MIN_N}..{MAX_N}, got {n}")
+        if prefix not in PREFIXES:
+            known = ", ".join(repr(p) for p in PREFIXES)
+            raise TaskError(f"sorting_network: prefix must be one of {known}, got {prefix!r}")
+        if prefix == "green" and n & (n - 1):
+            raise TaskError(f"sorting_network: prefix=green needs n a power of two, got n={n}")
         self.n = n
-        self.name = f"sorting_network:n={n}"
+        self.prefix_name = prefix
+        self.prefix: list[Comparator] = green_prefix(n) if prefix == "green" else []
+        """Fixed comparators run before a solution's ``COMPARATORS`` (empty: no prefix)."""
+        self.name = f"sorting_network:n={n}" + (f",prefix={prefix}" if prefix else "")
         self.cap = SIZE_CAP_FACTOR * n * n
         self.spec = _SPEC.format(n=n, last=n - 1, cap=self.cap, total=1 << n)
+        if self.prefix:
+            self.spec += _PREFIX_SPEC.format(
+                n=n,
+                layers=network_depth(self.prefix),
+                last_layer=network_depth(self.prefix) - 1,
+                size=len(self.prefix),
+                half=n // 2,
+                listing=_layer_listing(self.prefix, n // 2),
+            )
         self._packed: OrderedDict[tuple[int, ...], _PackedSuite] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
     def seed_solution(self) -> str:
+        after = " (after the fixed PREFIX)" if self.prefix else ""
         return (
-            f"# Comparators (i, j), 0 <= i < j < {self.n}: min to wire i, max to wire j.\n"
+            f"# Comparators (i, j), 0 <= i < j < {self.n}: min to wire i, max to wire j{after}.\n"
             "COMPARATORS = []\n"
         )
 
     @property
     def reference_solution(self) -> str:
-        return network_source(
-            batcher_network(self.n), f"Batcher's odd-even merge sort on {self.n} wires."
-        )
+        """Batcher's network; after a prefix too (any sorting network is a correct suffix)."""
+        comment = f"Batcher's odd-even merge sort on {self.n} wires"
+        if self.prefix:
+            comment += " (sorts anything, so also whatever the fixed prefix outputs)"
+        return network_source(batcher_network(self.n), comment + ".")
+
+    def full_network(self, value: Any) -> list[Comparator] | None:
+        """The whole network a solution's ``COMPARATORS`` value stands for (prefix included),
+        or None if the value is malformed."""
+        network = parse_network(value, self.n, cap=self.cap)
+        return None if network is None else [*self.prefix, *network]
 
     def oracle(self, args: Args) -> Any:
         return sorted(self._bits(args))
@@ -265,15 +310,23 @@ class SortingNetworkTask(Task):
         return np.where(failed.astype(bool), Outcome.FAIL, Outcome.PASS).astype(np.int8)
 
     def data_metrics(self, value: Any) -> dict[str, Any]:
-        """Size and depth of a well-formed network; {} for a malformed one."""
-        network = parse_network(value, self.n, cap=self.cap)
-        if network is None:
+        """Size and depth of a well-formed network (prefix included); {} for a malformed one.
+
+        With a prefix also ``evolved`` (the solution's own comparators) and ``prefix`` sizes.
+        """
+        suffix = parse_network(value, self.n, cap=self.cap)
+        if suffix is None:
             return {}
-        return {"comparators": network_size(network), "depth": network_depth(network)}
+        network = [*self.prefix, *suffix]
+        metrics = {"comparators": network_size(network), "depth": network_depth(network)}
+        if self.prefix:
+            metrics |= {"evolved": network_size(suffix), "prefix": network_size(self.prefix)}
+        return metrics
 
     def _packed_suite(self, cases: Sequence[Case]) -> _PackedSuite:
-        """Packed inputs and expected outputs of ``cases``, cached by the identity of the
-        cases (the cache holds them, so their ids stay theirs; cases are immutable)."""
+        """Packed inputs (already through the prefix) and expected outputs of ``cases``, cached
+        by the identity of the cases (the cache holds them, so their ids stay theirs; cases are
+        immutable)."""
         key = tuple(map(id, cases))
         with self._lock:
             hit = self._packed.get(key)
@@ -282,7 +335,10 @@ class SortingNetworkTask(Task):
                 return hit
         packed = _PackedSuite(
             tuple(cases),
-            _pack(self._matrix([c.args[0] if len(c.args) == 1 else None for c in cases])),
+            _run(
+                self.prefix,
+                _pack(self._matrix([c.args[0] if len(c.args) == 1 else None for c in cases])),
+            ),
             _pack(self._matrix([c.expected for c in cases])),
         )
         with self._lock:
@@ -320,7 +376,8 @@ def _bit_values(flat: list[Any]) -> np.ndarray | None:
 
 
 class _PackedSuite:
-    """Bit-packed wires of a suite: its cases (kept alive), inputs and expected outputs."""
+    """Bit-packed wires of a suite: its cases (kept alive), inputs (after the task's prefix)
+    and expected outputs."""
 
     __slots__ = ("cases", "expected", "inputs")
 
@@ -346,11 +403,37 @@ Correctness comes first. Among correct networks, fewer comparators is better, an
 size fewer layers (depth: comparators on disjoint wires run in parallel) is better.
 """
 
+_PREFIX_SPEC = """
+FIXED PREFIX. Here the network is PREFIX + COMPARATORS: every input first goes through a fixed
+PREFIX of {size} comparators (Green's first {layers} layers, the setup of Hillis 1990), and your
+COMPARATORS only continues from its output. Layer k (k = 0..{last_layer}) of PREFIX compares
+(i, i + 2**k) for every wire i whose bit k is 0 ({half} comparators per layer):
 
-@register("sorting_network", "Sorting network on n wires (data task; smaller, then shallower)")
-def make(n: int = 8) -> list[Task]:
-    """The one sorting-network task on ``n`` wires (2 <= n <= 20)."""
-    return [SortingNetworkTask(n)]
+PREFIX = [
+{listing}]
+
+Do not repeat PREFIX in COMPARATORS. Test cases are still inputs to the whole network, and
+size and depth are those of the whole network (PREFIX counts {size} comparators and {layers}
+layers for everyone). Any full sorting network on {n} wires is a correct COMPARATORS (for
+example Batcher's), but far fewer comparators suffice: only the vectors PREFIX can output
+remain to be sorted.
+"""
+
+
+def _layer_listing(prefix: Sequence[Comparator], per_line: int) -> str:
+    """``prefix`` as Python list items, ``per_line`` comparators (one layer) per line."""
+    rows = [prefix[k : k + per_line] for k in range(0, len(prefix), per_line)]
+    return "".join("    " + " ".join(f"({i}, {j})," for i, j in row) + "\n" for row in rows)
+
+
+@register(
+    "sorting_network",
+    "Sorting network on n wires (data task; smaller, then shallower; prefix=green: Hillis)",
+)
+def make(n: int = 8, prefix: str = "") -> list[Task]:
+    """The one sorting-network task on ``n`` wires (2 <= n <= 20); ``prefix="green"`` fixes
+    Green's first ``log2(n)`` layers (``n`` a power of two) and evolves only the rest."""
+    return [SortingNetworkTask(n, prefix)]
 
 
 # ---- offline mutation operators ----------------------------------------------------------

@@ -50,6 +50,8 @@ import random
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from tasks.base import SafeOperator
+
 ENTRY = "validate_email"
 LOCAL: Final = "local"
 DOMAIN: Final = "domain"
@@ -823,21 +825,8 @@ def _changed(source: str, result: str | None) -> str | None:
     return None if result is None or result == source else result
 
 
-class _Safe:
-    """Runs ``apply``; a tree too deep or big to handle gives None instead of an error."""
-
-    def __call__(self, source: str, rng: random.Random) -> str | None:
-        try:
-            return self.apply(source, rng)
-        except (RecursionError, MemoryError):
-            return None
-
-    def apply(self, source: str, rng: random.Random) -> str | None:
-        raise NotImplementedError
-
-
 @dataclass
-class EmailInsert(_Safe):
+class EmailInsert(SafeOperator):
     """Add a random unused block (random variant, and random split variant if needed)."""
 
     name: str = "email_insert"
@@ -853,7 +842,7 @@ class EmailInsert(_Safe):
 
 
 @dataclass
-class EmailRemove(_Safe):
+class EmailRemove(SafeOperator):
     """Drop a random check, or one alternative of an ``or`` check."""
 
     name: str = "email_remove"
@@ -867,7 +856,7 @@ class EmailRemove(_Safe):
 
 
 @dataclass
-class EmailReplace(_Safe):
+class EmailReplace(SafeOperator):
     """Swap a random block def for another of its variants."""
 
     name: str = "email_replace"
@@ -885,7 +874,7 @@ class EmailReplace(_Safe):
 
 
 @dataclass
-class EmailTune(_Safe):
+class EmailTune(SafeOperator):
     """Move a random integer limit by one or to a nearby interesting number."""
 
     name: str = "email_tune"

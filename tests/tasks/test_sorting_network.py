@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import itertools
+import random
 from typing import Any
 
 import numpy as np
@@ -10,11 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks.base import Case, InvalidInput, Outcome, Suite, TaskError
+from tasks.base import Case, InvalidInput, Outcome, Suite, Task, TaskError
 from tasks.registry import entries, get_task, resolve
 from tasks.sorting_network import (
     SortingNetworkTask,
     batcher_network,
+    green_prefix,
     is_sorting_network,
     network_depth,
     network_size,
@@ -50,6 +53,14 @@ def exec_constant(source: str) -> Any:
 
 def bits(text: str) -> tuple[int, ...]:
     return tuple(int(c) for c in text)
+
+
+@pytest.fixture(scope="module")
+def task16() -> Task:
+    """The plain n=16 task, whose 65,536-case hidden suite (built once) other tests reuse."""
+    task = get_task("sorting_network:n=16")
+    task.hidden_suite()
+    return task
 
 
 # ---- networks --------------------------------------------------------------------------------
@@ -331,8 +342,8 @@ def test_hidden_suite_is_every_binary_vector(n: int) -> None:
     assert all(c.origin == "hidden" and c.expected == sorted(c.args[0]) for c in hidden)
 
 
-def test_hidden_suite_n16_is_complete_and_judged_right() -> None:
-    task = get_task("sorting_network:n=16")
+def test_hidden_suite_n16_is_complete_and_judged_right(task16: Task) -> None:
+    task = task16
     hidden = task.hidden_suite()
     assert len(hidden) == 65_536
     assert len({c.key for c in hidden}) == 65_536
@@ -416,3 +427,152 @@ def test_suites_round_trip_through_json() -> None:
     suite = Suite.from_json(task.hidden_suite().to_json())
     assert [c.args for c in suite] == [c.args for c in task.hidden_suite()]
     assert (task.judge_data(batcher_network(3), suite.cases) == Outcome.PASS).all()
+
+
+# ---- Green's fixed prefix (Hillis's setup) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [2, 4, 8, 16])
+def test_green_prefix_shape(n: int) -> None:
+    prefix = green_prefix(n)
+    log = n.bit_length() - 1
+    assert network_size(prefix) == n // 2 * log
+    assert network_depth(prefix) == log
+    for k in range(log):  # layer k: a perfect matching of wires differing in bit k only
+        layer = prefix[k * n // 2 : (k + 1) * n // 2]
+        assert sorted(w for pair in layer for w in pair) == list(range(n))
+        assert all(j - i == 1 << k and not i >> k & 1 for i, j in layer)
+    assert green_prefix(4) == [(0, 1), (2, 3), (0, 2), (1, 3)]
+    assert len(green_prefix(16)) == 32
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 6, 12])
+def test_green_prefix_needs_a_power_of_two(n: int) -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        green_prefix(n)
+
+
+@pytest.mark.parametrize("n", [4, 8, 16])
+def test_batcher_suffix_after_prefix_sorts_everything(n: int, task16: Task) -> None:
+    task = SortingNetworkTask(n, "green")
+    assert task.prefix == green_prefix(n)
+    hidden = task16.hidden_suite().cases if n == 16 else task.hidden_suite().cases
+    assert len(hidden) == 2**n
+    reference = exec_constant(task.reference_solution)
+    assert reference == batcher_network(n)
+    assert (task.judge_data(reference, hidden) == Outcome.PASS).all()
+    assert is_sorting_network(task.prefix + batcher_network(n), n)
+    assert is_sorting_network(batcher_network(n), n, prefix=task.prefix)
+    seed = exec_constant(task.seed_solution)
+    assert seed == []
+    assert (task.judge_data(seed, hidden) == Outcome.FAIL).any()
+    assert (task.judge_data(seed, task.fixed_suite().cases) == Outcome.FAIL).any()
+
+
+def test_known_bad_suffix_is_caught_exactly() -> None:
+    task = SortingNetworkTask(4, "green")
+    cases = task.hidden_suite().cases
+    # The prefix outputs 0101 for exactly these inputs; the missing comparator is (1, 2).
+    failing = {"0101", "0110", "1001", "1010"}
+    for suffix in ([], [(0, 3)], [(0, 1), (2, 3)]):
+        outcomes = task.judge_data(suffix, cases)
+        got = {"".join(map(str, c.args[0])) for c, o in zip(cases, outcomes, strict=True) if o}
+        assert got == failing
+    assert (task.judge_data([(1, 2)], cases) == Outcome.PASS).all()
+    assert not is_sorting_network([(1, 2)], 4)  # the suffix alone does not sort
+    assert is_sorting_network([(1, 2)], 4, prefix=task.prefix)
+
+
+def test_prefix_makes_batcher_comparators_redundant_and_judge_agrees(task16: Task) -> None:
+    """Dropping one comparator of Batcher's suffix: caught iff the whole network stops
+    sorting; some drops are harmless after the prefix, others are not."""
+    task = SortingNetworkTask(16, "green")
+    hidden = task16.hidden_suite().cases
+    batcher = batcher_network(16)
+    caught = []
+    for k in range(0, len(batcher), 3):
+        broken = batcher[:k] + batcher[k + 1 :]
+        passes = bool((task.judge_data(broken, hidden) == Outcome.PASS).all())
+        assert passes == is_sorting_network(broken, 16, prefix=task.prefix)
+        caught.append(not passes)
+    assert any(caught) and not all(caught)
+    outcomes = task.judge_data(batcher[:40], hidden)
+    for case, outcome in list(zip(hidden, outcomes, strict=True))[::257]:
+        truth = slow_run(task.prefix + batcher[:40], case.args[0]) == sorted(case.args[0])
+        assert outcome == (Outcome.PASS if truth else Outcome.FAIL)
+
+
+GREEN = {n: SortingNetworkTask(n, "green") for n in (2, 4, 8)}
+"""Shared across examples: also exercises the packed-suite cache over many case lists."""
+
+
+@QUICK
+@given(st.sampled_from([2, 4, 8]).flatmap(lambda n: st.tuples(st.just(n), st.randoms())))
+def test_prefix_judge_agrees_with_slow_reference(drawn: tuple[int, random.Random]) -> None:
+    n, rng = drawn
+    task = GREEN[n]
+    suffix = [tuple(sorted(rng.sample(range(n), 2))) for _ in range(rng.randrange(12))]
+    cases = task.hidden_suite().cases
+    rng.shuffle(cases)
+    cases = cases[: rng.randrange(1, len(cases) + 1)]
+    expected = [
+        Outcome.PASS
+        if slow_run(task.prefix + suffix, c.args[0]) == sorted(c.args[0])
+        else Outcome.FAIL
+        for c in cases
+    ]
+    assert task.judge_data(suffix, cases).tolist() == expected
+
+
+def test_prefix_metrics_add_up() -> None:
+    task = SortingNetworkTask(16, "green")
+    suffix = batcher_network(16)
+    metrics = task.data_metrics(suffix)
+    assert metrics == {"comparators": 95, "depth": 14, "evolved": 63, "prefix": 32}
+    assert metrics["comparators"] == metrics["evolved"] + metrics["prefix"]
+    assert metrics["depth"] == network_depth(task.prefix + suffix)
+    assert task.data_metrics([]) == {"comparators": 32, "depth": 4, "evolved": 0, "prefix": 32}
+    assert task.data_metrics([[0, 16]]) == {}
+    assert task.full_network([[0, 1], (2, 3)]) == [*task.prefix, (0, 1), (2, 3)]
+    assert task.full_network([[0, 16]]) is None
+    plain = SortingNetworkTask(16)
+    assert plain.prefix == []
+    assert plain.full_network(suffix) == suffix
+    assert plain.data_metrics(suffix) == {"comparators": 63, "depth": 10}
+
+
+def test_prefix_task_metadata_and_suites(task16: Task) -> None:
+    task = SortingNetworkTask(16, "green")
+    assert task.name == "sorting_network:n=16,prefix=green"
+    assert (task.kind, task.entry_point, task.cap) == ("data", "COMPARATORS", 50 * 16 * 16)
+    assert "PREFIX + COMPARATORS" in task.spec and "Green" in task.spec
+    assert "Batcher" in task.spec and "65536" in task.spec
+    listing = task.spec[task.spec.index("PREFIX = [") :]
+    listing = listing[: listing.index("]") + 1]
+    assert ast.literal_eval(listing.removeprefix("PREFIX = ")) == task.prefix
+    assert "PREFIX" not in SortingNetworkTask(16).spec
+    assert task.hidden_inputs() == task16.hidden_inputs()
+    assert task.fixed_inputs() == task16.fixed_inputs()
+    names = [op.name for op in task.mutation_operators()]
+    assert names == [op.name for op in task16.mutation_operators()]
+    insert = task.mutation_operators()[0]
+    mutated = insert(task.seed_solution, random.Random(1))
+    assert mutated is not None
+    assert len(exec_constant(mutated)) == 1  # the operators edit the suffix only
+
+
+def test_registry_prefix() -> None:
+    task = get_task("sorting_network:n=16,prefix=green")
+    assert isinstance(task, SortingNetworkTask)
+    assert (task.n, task.name, len(task.prefix)) == (16, "sorting_network:n=16,prefix=green", 32)
+    plain = get_task("sorting_network:n=8,prefix=")
+    assert isinstance(plain, SortingNetworkTask)
+    assert (plain.name, plain.prefix) == ("sorting_network:n=8", [])
+    for bad, message in [
+        ("sorting_network:n=12,prefix=green", "power of two"),
+        ("sorting_network:n=16,prefix=bogus", "prefix must be one of"),
+        ("sorting_network:prefix=Green", "prefix must be one of"),
+    ]:
+        with pytest.raises(TaskError, match=message) as info:
+            resolve(bad)
+        assert "\n" not in str(info.value)

@@ -1,0 +1,1 @@
+"""Local fake model servers for tests and benchmarks (127.0.0.1 only, real wire formats)."""

@@ -1,0 +1,2 @@
+def validate_email(s: str) -> bool:
+    return "@" in s and "." in s
