@@ -121,6 +121,7 @@ def eval_cmd(task_spec: str, solution: Path, suite: str, as_json: bool, isolatio
 )
 @click.option("--max-cost", type=float, default=None, help="Stop once model calls cost this (USD).")
 @click.option("--max-calls", type=int, default=None, help="Stop after this many model calls.")
+@click.option("--model-timeout", default=60.0, show_default=True, help="Seconds per model call.")
 @click.option(
     "--out", "out_dir", default="runs", show_default=True, type=click.Path(path_type=Path)
 )
@@ -148,6 +149,7 @@ def run_cmd(
     cache: str,
     max_cost: float | None,
     max_calls: int | None,
+    model_timeout: float,
     out_dir: Path,
     isolation: str,
     as_json: bool,
@@ -158,28 +160,40 @@ def run_cmd(
     from arena.runner import check_model, read_run_config, resume, run
 
     screen = err if as_json else out
-    if resume_dir is not None:
-        with LiveRounds(screen, read_run_config(resume_dir)) as live:
-            result = resume(resume_dir, on_round=live.update, on_status=live.status)
-    else:
-        config = RunConfig(
-            task=task_spec,
-            code=code,
-            test=test,
-            rounds=rounds,
-            replace_every=replace_every,
-            seed=seed,
-            model=model,
-            isolation=isolation,
-            base_url=base_url,
-            max_connections=max_connections,
-            cache=cache,
-            max_cost=max_cost,
-            max_calls=max_calls,
-        )
-        check_model(config)  # a missing key fails before any work or display
-        with LiveRounds(screen, config) as live:
-            result = run(config, out_dir, on_round=live.update, on_status=live.status)
+    started: list[Path] = [resume_dir] if resume_dir is not None else []
+    try:
+        if resume_dir is not None:
+            with LiveRounds(screen, read_run_config(resume_dir)) as live:
+                result = resume(resume_dir, on_round=live.update, on_status=live.status)
+        else:
+            config = RunConfig(
+                task=task_spec,
+                code=code,
+                test=test,
+                rounds=rounds,
+                replace_every=replace_every,
+                seed=seed,
+                model=model,
+                isolation=isolation,
+                base_url=base_url,
+                max_connections=max_connections,
+                cache=cache,
+                max_cost=max_cost,
+                max_calls=max_calls,
+                model_timeout=model_timeout,
+            )
+            check_model(config)  # a missing key fails before any work or display
+            with LiveRounds(screen, config) as live:
+                result = run(
+                    config,
+                    out_dir,
+                    on_round=live.update,
+                    on_status=live.status,
+                    on_start=started.append,
+                )
+    except KeyboardInterrupt:
+        where = f"; continue with: arena run --resume {started[0]}" if started else ""
+        fail(f"interrupted{where}")
     if as_json:
         sys.stdout.buffer.write(orjson.dumps(result.summary, option=orjson.OPT_INDENT_2))
         sys.stdout.write("\n")
@@ -216,7 +230,12 @@ class LiveRounds:
 
     def render(self) -> Table:
         c = self.config
-        title = f"{c.task}: {c.code} code x {c.test} test agents, seed {c.seed} ({self.note})"
+        note = self.note
+        if self.rows:
+            last = self.rows[-1]
+            per_round = sum(r.elapsed for r in self.rows) / len(self.rows)
+            note += f", about {per_round * (last.rounds - last.round):.0f} s left"
+        title = f"{c.task}: {c.code} code x {c.test} test agents, seed {c.seed} ({note})"
         table = Table(title=title, title_justify="left")
         cols = (
             "round",

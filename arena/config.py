@@ -39,6 +39,8 @@ class RunConfig:
     """Stop at the next round boundary once model calls cost this many USD."""
     max_calls: int | None = None
     """Stop at the next round boundary after this many (uncached) model calls."""
+    model_timeout: float = 60.0
+    """Seconds one model call may take before it counts as a timeout (and is retried)."""
 
     def __post_init__(self) -> None:
         checks = [
@@ -54,6 +56,7 @@ class RunConfig:
             (self.isolation in ("auto", "bwrap", "basic"), "isolation: auto, bwrap or basic"),
             (self.code <= 64 and self.test <= 64, "at most 64 agents per population"),
             (self.max_connections >= 1, "--max-connections must be at least 1"),
+            (self.model_timeout > 0, "--model-timeout must be positive"),
             (
                 self.cache in ("off", "read", "write", "readwrite"),
                 "--cache: off, read, write or readwrite",

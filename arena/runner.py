@@ -84,6 +84,7 @@ def model_driver(config: RunConfig, log: EventLog) -> Iterator[ModelDriver | Non
             config.model,
             base_url=config.base_url,
             max_connections=config.max_connections,
+            timeout=config.model_timeout,
             cache_mode=config.cache,
             budget=budget,
         )
@@ -113,8 +114,12 @@ def run(
     *,
     on_round: Callable[[RoundReport], None] | None = None,
     on_status: Callable[[str], None] | None = None,
+    on_start: Callable[[Path], None] | None = None,
 ) -> RunResult:
-    """Run the tournament ``config`` describes; write and return its run dir and summary."""
+    """Run the tournament ``config`` describes; write and return its run dir and summary.
+
+    ``on_start`` learns the run dir as soon as it exists (to say how to resume it).
+    """
     task = get_task(config.task)
     check_model(config)
     status = on_status or (lambda _msg: None)
@@ -123,6 +128,8 @@ def run(
     except OSError as exc:
         raise ArenaError(f"cannot create output dir {out}: {exc}") from None
     run_dir = new_run_dir(out, config)
+    if on_start is not None:
+        on_start(run_dir.path)
     write_json(
         run_dir.path / "run.json",
         {"format": FORMAT_VERSION, "config": config.to_json(), "versions": package_versions()},

@@ -161,7 +161,8 @@ def _source(run_dir: Path, folder: str, h: str) -> str:
 
 
 def export(g: nx.DiGraph, fmt: str, path: Path) -> None:
-    """Write ``g`` to ``path`` as ``fmt`` (one of ``EXPORTS``)."""
+    """Write ``g`` to ``path`` as ``fmt`` (one of ``EXPORTS``), creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "json":
         path.write_bytes(orjson.dumps(node_link(g), option=orjson.OPT_INDENT_2) + b"\n")
     elif fmt == "graphml":
