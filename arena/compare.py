@@ -13,7 +13,8 @@ run's champion, read from its ``champion.py`` and run in the sandbox, on:
   where ``E_j`` is run ``j``'s evolved suite and ``F`` the fixed suite (cases are identified
   by their input hash and relabelled by the task's oracle). So no run is graded on a case it
   trained against, and a fixed-mode run (whose suite is ``F``) adds no cross cases;
-- ``hidden``: the task's hidden suite, which no agent ever saw.
+- ``hidden``: the task's hidden suite minus every case the run trained on (its own suite,
+  fixed cases included), so it is held out even where the hidden suite is exhaustive.
 
 Per mode, every score gets a mean and a 95% Student-t interval over seeds.
 """
@@ -150,7 +151,8 @@ class Comparison:
                 "own": "pass rate on the run's own evolved suite (trained on it; not held out)",
                 "cross": "pass rate on the union of the other runs' evolved suites, minus the "
                 "fixed suite and minus the run's own evolved suite",
-                "hidden": "pass rate on the task's hidden suite (held out)",
+                "hidden": "pass rate on the task's hidden suite minus the run's own suite "
+                "(held out)",
                 "interval": "mean over seeds with a two-sided 95% Student-t interval",
             },
             "runs": [r.to_json() for r in self.runs],
@@ -395,9 +397,12 @@ def score_runs(
             row = cache[r.source]
             f_row = row[: len(fixed)]
             n_row = row[len(fixed) : len(fixed) + len(new_cases)]
-            h_row = row[len(fixed) + len(new_cases) :]
             by_key = dict(zip((c.key for c in new_cases), n_row.tolist(), strict=True))
             own_keys = {c.key for c in r.suite}
+            # Held out means held out: drop hidden cases this run trained on (its own suite,
+            # which includes the fixed suite). Exhaustive hidden suites contain them all.
+            held = np.array([c.key not in own_keys for c in hidden], dtype=bool)
+            h_row = row[len(fixed) + len(new_cases) :][held]
             own_row = np.array(
                 [by_key[c.key] if c.key in by_key else f_row[_index(fixed, c.key)]
                  for c in r.suite], dtype=np.int8,
@@ -422,7 +427,7 @@ def score_runs(
                         "fixed": len(fixed),
                         "own": len(r.suite),
                         "cross": len(cross_keys),
-                        "hidden": len(hidden),
+                        "hidden": int(held.sum()),
                     },
                     cross_from=[labels[j] for j in range(len(runs)) if j != i
                                 and any(c.key not in fixed_keys for c in runs[j].suite)],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -43,6 +44,7 @@ class RunConfig:
     """Seconds one model call may take before it counts as a timeout (and is retried)."""
 
     def __post_init__(self) -> None:
+        self._check_types()
         checks = [
             (self.code >= 1, "--code must be at least 1"),
             (self.test >= 0, "--test must be 0 (fixed-benchmark mode) or more"),
@@ -67,10 +69,36 @@ class RunConfig:
         for ok, message in checks:
             if not ok:
                 raise ArenaError(message)
+        if self.base_url is not None:
+            parts = urllib.parse.urlsplit(self.base_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ArenaError("--base-url must be an http(s) URL")
+            if parts.username or parts.password or parts.query or parts.fragment:
+                # run.json and events.jsonl record the config; a key must never be in it.
+                raise ArenaError(
+                    "--base-url must not carry credentials or a query; put the key in "
+                    "OPENAI_API_KEY (or GEMINI_API_KEY)"
+                )
         if self.model != "offline" and not self.model.startswith(("openai/", "gemini/")):
             raise ArenaError(
                 f"unknown model {self.model!r} (offline, openai/<model>, gemini/<model>)"
             )
+
+    def _check_types(self) -> None:
+        """ArenaError naming the option when a value has the wrong type (e.g. from run.json)."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            kinds = {
+                "int": (int,),
+                "str": (str,),
+                "float": (int, float),
+                "float | None": (int, float, type(None)),
+                "int | None": (int, type(None)),
+                "str | None": (str, type(None)),
+            }[str(f.type)]
+            if type(value) is bool or not isinstance(value, kinds):
+                name = f.name.replace("_", "-")
+                raise ArenaError(f"option {name}: {value!r} is not a {f.type}")
 
     @property
     def fixed_mode(self) -> bool:

@@ -129,9 +129,14 @@ def _is_source(value: Any) -> bool:
 
 
 def _compiles(source: str) -> bool:
+    """Whether untrusted ``source`` compiles (compiling runs none of it).
+
+    A hostile source can make the compiler itself fail deeply (nesting recursion, memory),
+    so every failure is a no.
+    """
     try:
         compile(source, "candidate.py", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return False
     return True
 
@@ -753,8 +758,8 @@ class Arena:
                 for h, (u, a, i) in state["proposer_stats"].items()
             }
             self.ledger.restore(state["ledger"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ArenaError(f"checkpoint: malformed state: {exc}") from None
+        except Exception as exc:  # any failure to rebuild means the checkpoint is bad
+            raise ArenaError(f"checkpoint: malformed state: {type(exc).__name__}: {exc}") from None
 
     # ---- results --------------------------------------------------------------------------
 

@@ -35,8 +35,8 @@ def read_solution(path: Path) -> str:
         compile(source, str(path), "exec", dont_inherit=True)
     except SyntaxError as exc:
         raise ArenaError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
-    except ValueError as exc:  # e.g. null bytes
-        raise ArenaError(f"{path}: cannot compile: {exc}") from None
+    except (ValueError, RecursionError, MemoryError, OverflowError) as exc:  # null bytes, depth
+        raise ArenaError(f"{path}: cannot compile: {type(exc).__name__}") from None
     return source
 
 

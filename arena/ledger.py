@@ -7,7 +7,6 @@ suite. Every score in the arena is computed from these rows.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -15,16 +14,15 @@ from typing import Any
 import numpy as np
 import orjson
 
+from agents.code_agent import source_hash
 from agents.context import MAX_FAILURES, Failure
 from arena.evaluation import OUTCOME_NAMES
 from arena.sandbox import Sandbox, Session
 from tasks import Case, Outcome, Task
 from tasks.canonical import canonical, from_wire
 
-
-def solution_hash(source: str) -> str:
-    """Content hash of a solution or proposer source (12 hex digits)."""
-    return hashlib.sha256(source.encode()).hexdigest()[:12]
+solution_hash = source_hash
+"""Content hash of a solution or proposer source (12 hex digits)."""
 
 
 OUTCOME_LETTERS = {-1: "n", 0: "p", 1: "f", 2: "e", 3: "t"}

@@ -3,7 +3,8 @@
 The summary grades every final code agent on three suites, and says which is which:
 ``fixed`` (the task's starter suite), ``evolved`` (the suite this run grew: what it trained
 against) and ``hidden`` (never shown to any agent). The champion is chosen on the evolved
-suite only, so the hidden score is an honest held-out number.
+suite only, and graded on the hidden suite minus every case the run trained on, so the hidden
+score is an honest held-out number.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from arena.engine import Arena, RoundReport
 from arena.errors import ArenaError
 from arena.models import ModelDriver
 from arena.sandbox import Sandbox
-from replays.checkpoint import read_checkpoint, truncate_events
+from replays.checkpoint import check_cut, read_checkpoint, truncate_events
 from replays.events import EventLog, EventLogError
 from replays.rundir import RunDir, write_atomic, write_json
 from tasks import Outcome, Task, get_task
@@ -162,22 +163,40 @@ def resume(
     run_dir = RunDir(path)
     try:
         checkpoint = read_checkpoint(path)  # before touching anything
+        cut = _cut(checkpoint)
+        check_cut(run_dir.events, *cut)  # reads only: a bad run dir changes nothing
+    except EventLogError as exc:
+        raise ArenaError(str(exc)) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArenaError(f"{path / 'checkpoint.json'}: malformed: {exc}") from None
+    if checkpoint is not None:
+        status(f"resuming after round {checkpoint['round']}")
+    return _execute(config, task, run_dir, checkpoint, on_round, status, cut=cut)
+
+
+def _cut(checkpoint: dict[str, Any] | None) -> tuple[int, int, int]:
+    """(bytes, events, round) of the log a checkpoint stands for (all 0 without one)."""
+    if checkpoint is None:
+        return 0, 0, 0
+    length, seq, round_ = checkpoint["events_bytes"], checkpoint["seq"], checkpoint["round"]
+    if not all(type(v) is int and v >= 0 for v in (length, seq, round_)):
+        raise ValueError("events_bytes, seq and round must be non-negative integers")
+    return length, seq, round_
+
+
+def _prepare_resume(run_dir: RunDir, cut: tuple[int, int, int]) -> None:
+    """Once the checkpoint has been restored: drop a kill's leftovers and the partial round."""
+    try:
         run_dir.solutions.mkdir(exist_ok=True)
         run_dir.proposers.mkdir(exist_ok=True)
         for name in _WRITTEN_ATOMICALLY:  # temp files a kill left behind
-            for tmp in path.glob(f".{name}.*"):
+            for tmp in run_dir.path.glob(f".{name}.*"):
                 tmp.unlink()
-        if checkpoint is None:
-            truncate_events(run_dir.events, 0, 0)
-        else:
-            truncate_events(run_dir.events, checkpoint["events_bytes"], checkpoint["seq"])
+        truncate_events(run_dir.events, *cut)
     except EventLogError as exc:
         raise ArenaError(str(exc)) from None
     except OSError as exc:
-        raise ArenaError(f"{path}: cannot resume: {exc}") from None
-    if checkpoint is not None:
-        status(f"resuming after round {checkpoint['round']}")
-    return _execute(config, task, run_dir, checkpoint, on_round, status)
+        raise ArenaError(f"{run_dir.path}: cannot resume: {exc}") from None
 
 
 def read_run_config(path: Path) -> RunConfig:
@@ -209,7 +228,11 @@ def _execute(
     checkpoint: dict[str, Any] | None,
     on_round: Callable[[RoundReport], None] | None,
     status: Callable[[str], None],
+    *,
+    cut: tuple[int, int, int] | None = None,
 ) -> RunResult:
+    """Run (or, with ``cut``, resume) in ``run_dir``; a resume touches the run dir only after
+    its checkpoint restored cleanly."""
     started = time.perf_counter()
     with (
         Sandbox(isolation=config.isolation) as box,  # type: ignore[arg-type]
@@ -227,10 +250,14 @@ def _execute(
             models=models,
         )
         if checkpoint is None:
+            if cut is not None:
+                _prepare_resume(run_dir, cut)  # no checkpoint yet: start over in place
             status("building the seed populations")
             arena.start()
         else:
             arena.restore(checkpoint)
+            if cut is not None:
+                _prepare_resume(run_dir, cut)
         arena.run()
         status("scoring the final agents on the fixed, evolved and hidden suites")
         summary = summarize(arena, task, box, time.perf_counter() - started)
@@ -251,7 +278,12 @@ def summarize(arena: Arena, task: Task, box: Sandbox, seconds: float) -> dict[st
     sources = [a.solution for a in arena.code]
     evolved = arena.ledger.pass_rates(sources)
     fixed = _rates(box, task, sources, task.fixed_suite().cases)
-    hidden = _rates(box, task, sources, task.hidden_suite().cases)
+    # Held out means held out: the hidden suite minus every case this run trained on (the
+    # evolved suite, fixed cases included; an exhaustive hidden suite contains them all).
+    trained = {c.key for c in arena.ledger.cases}
+    hidden_all = task.hidden_suite().cases
+    held_out = [c for c in hidden_all if c.key not in trained]
+    hidden = _rates(box, task, sources, held_out)
     order = sorted(
         range(len(sources)), key=lambda i: (-evolved[i], len(sources[i]), arena.code[i].slot)
     )
@@ -279,7 +311,8 @@ def summarize(arena: Arena, task: Task, box: Sandbox, seconds: float) -> dict[st
         "suites": {
             "fixed": len(task.fixed_suite()),
             "evolved": len(arena.ledger.cases),
-            "hidden": len(task.hidden_suite()),
+            "hidden": len(held_out),
+            "hidden_total": len(hidden_all),
             "trained_on": "fixed" if arena.config.fixed_mode else "evolved",
         },
         "champion": {
@@ -328,6 +361,7 @@ def final_scores(arena: Arena, summary: dict[str, Any]) -> dict[str, Any]:
         "test": [{"id": t["id"], "archive": t["archive"]} for t in summary["test_agents"]],
         "fixed_size": summary["suites"]["fixed"],
         "hidden_size": summary["suites"]["hidden"],
+        "hidden_total": summary["suites"]["hidden_total"],
         "evaluations": summary["evaluations"],
         "models": summary["models"],
     }

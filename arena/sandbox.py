@@ -888,9 +888,8 @@ class _ProposerCall:
             self.calls += 1
             try:
                 reply = self.handler(str(method), list(args) if isinstance(args, list) else [])
-            except (TypeError, ValueError) as exc:
+            except Exception:  # arguments from untrusted code must not crash the arena
                 reply = None
-                del exc
             frame = orjson.dumps(reply)
             if not _write_frame(child.req, frame, self.idle_limit):
                 return [], "propose() stopped reading ctx replies"

@@ -221,6 +221,8 @@ def _make_audit_hook(
     scratch: str, read_roots: tuple[str, ...]
 ) -> Callable[[str, tuple[Any, ...]], None]:
     scratch_prefix = os.path.realpath(scratch) + os.sep
+    read_exact = frozenset(read_roots)
+    read_prefixes = tuple(root.rstrip(os.sep) + os.sep for root in read_roots)
     devices = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
     blocked_events = _BLOCKED_EVENTS
     blocked_modules = _BLOCKED_MODULES
@@ -244,7 +246,8 @@ def _make_audit_hook(
             writing = (mode is not None and any(c in mode for c in "wax+")) or (
                 flags is not None and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
             )
-            if writing or not full.startswith(read_roots) or "-packages" + os.sep in full:
+            allowed = full in read_exact or full.startswith(read_prefixes)
+            if writing or not allowed or "-packages" + os.sep in full:
                 raise PermissionError("sandbox: access to " + full + " is not allowed")
         elif event in path_events:
             for path in args[:2]:

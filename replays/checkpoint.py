@@ -48,12 +48,10 @@ def read_checkpoint(run_dir: Path) -> dict[str, Any] | None:
     return data
 
 
-def truncate_events(path: Path, length: int, seq: int) -> None:
-    """Cut the log at ``path`` back to ``length`` bytes, which must hold events 0..seq-1.
-
-    Checks before cutting: EventLogError (and the log untouched) if the log is shorter than
-    that or its first ``length`` bytes do not end with event ``seq - 1``.
-    """
+def check_cut(path: Path, length: int, seq: int, round_: int = 0) -> None:
+    """EventLogError unless the log's first ``length`` bytes end with event ``seq - 1``,
+    which for a checkpoint after round ``round_`` >= 1 must be that round's round_end.
+    Reads only."""
     try:
         data = path.read_bytes() if path.exists() else b""
     except OSError as exc:
@@ -62,14 +60,28 @@ def truncate_events(path: Path, length: int, seq: int) -> None:
         raise EventLogError(
             f"{path}: {len(data)} bytes, shorter than the checkpoint's {length}; cannot resume"
         )
-    if length:
-        tail = data[:length].rstrip(b"\n").rsplit(b"\n", 1)[-1]
-        try:
-            last = orjson.loads(tail)
-        except orjson.JSONDecodeError:
-            last = None
-        if not isinstance(last, dict) or last.get("seq") != seq - 1:
-            raise EventLogError(f"{path}: does not end at event {seq - 1} as the checkpoint says")
+    if not length:
+        return
+    tail = data[:length].rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    try:
+        last = orjson.loads(tail)
+    except orjson.JSONDecodeError:
+        last = None
+    if not isinstance(last, dict) or last.get("seq") != seq - 1:
+        raise EventLogError(f"{path}: does not end at event {seq - 1} as the checkpoint says")
+    if round_ >= 1 and (last.get("type") != "round_end" or last.get("round") != round_):
+        raise EventLogError(
+            f"{path}: event {seq - 1} is not the end of round {round_} as the checkpoint says"
+        )
+
+
+def truncate_events(path: Path, length: int, seq: int, round_: int = 0) -> None:
+    """Cut the log at ``path`` back to ``length`` bytes, which must hold events 0..seq-1.
+
+    Checks before cutting (``check_cut``): EventLogError, and the log untouched, if the log
+    is shorter than that or does not end where the checkpoint says.
+    """
+    check_cut(path, length, seq, round_)
     try:
         with open(path, "r+b" if path.exists() else "wb") as fh:
             fh.truncate(length)

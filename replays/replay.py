@@ -210,6 +210,8 @@ def summary_from_events(data: RunData) -> dict[str, Any]:
             "fixed": final["fixed_size"],
             "evolved": rounds[-1]["suite_size"] if rounds else final["fixed_size"],
             "hidden": final["hidden_size"],
+            # Runs since the hidden score excludes trained-on cases also record the total.
+            **({"hidden_total": final["hidden_total"]} if "hidden_total" in final else {}),
             "trained_on": "fixed" if fixed_mode else "evolved",
         },
         "champion": {

@@ -95,7 +95,10 @@ def test_structure(compared: tuple[Path, Comparison]) -> None:
         for metric in ("fixed", "own", "hidden"):
             assert 0.0 <= getattr(r, metric) <= 1.0
         assert r.cases["fixed"] == len(get_task(TASK).fixed_suite())
-        assert r.cases["hidden"] == len(get_task(TASK).hidden_suite())
+        # held out: the hidden suite minus every case the run trained on
+        trained = {c.key for c in load_suite(get_task(TASK), str(r.run_dir))[1]}
+        hidden = get_task(TASK).hidden_suite()
+        assert r.cases["hidden"] == sum(c.key not in trained for c in hidden)
         assert (r.run_dir / "champion.py").is_file()
     assert set(result.modes) == {"fixed", "1v1", "2v1"}
     for metrics in result.modes.values():

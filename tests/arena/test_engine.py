@@ -58,7 +58,9 @@ def test_run_dir_contents_and_scores(tmp_path: Path) -> None:
     champ = s["champion"]
     assert "def validate_email(" in (d / "champion.py").read_text()
     assert set(champ["scores"]) == {"fixed", "evolved", "hidden"}
-    assert s["suites"]["hidden"] >= 2000 and s["suites"]["trained_on"] == "evolved"
+    assert s["suites"]["hidden_total"] >= 2000 and s["suites"]["trained_on"] == "evolved"
+    # held out: the hidden cases the run trained on (evolved suite, fixed included) are excluded
+    assert s["suites"]["hidden"] <= s["suites"]["hidden_total"]
     suite = orjson.loads((d / "suite.json").read_bytes())
     assert len(suite["cases"]) == s["suites"]["evolved"] > s["suites"]["fixed"]
     accepted = [e for e in evs if e["type"] == "case_accepted"]
@@ -95,3 +97,46 @@ def test_bad_config_is_refused() -> None:
         RunConfig(code=0)
     with pytest.raises(ArenaError, match="unknown model"):
         RunConfig(model="llama")
+
+
+def test_sources_that_break_the_compiler_are_refused_not_fatal() -> None:
+    from arena.engine import _compiles
+
+    assert _compiles("def f():\n    return 1\n")
+    assert not _compiles("+".join(["1"] * 49_000))  # RecursionError inside compile()
+    assert not _compiles("-" * 99_990 + "1")
+    assert not _compiles("x = (")
+
+
+def test_a_hostile_proposer_cannot_crash_the_run(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A proposer whose ctx.score argument and candidates break the compiler: the run goes on."""
+    import agents.proposers as proposers
+
+    hostile = (
+        "def propose(ctx):\n"
+        "    bomb = '+'.join(['1'] * 49000)\n"
+        "    ctx.score(bomb)\n"
+        "    ctx.mutate(bomb)\n"
+        "    return [bomb, '-' * 99990 + '1']\n"
+    )
+    monkeypatch.setattr(proposers, "seed_proposer_source", lambda: hostile)
+    monkeypatch.setattr("arena.engine.seed_proposer_source", lambda: hostile)
+    result = run(RunConfig(task="sorting_network:n=4", seed=0, **SMALL), tmp_path)  # type: ignore[arg-type]
+    props = [e for e in events(result.run_dir) if e["type"] == "proposal"]
+    assert props and not any(e["accepted"] for e in props)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:sk-secret@example.test/v1",
+        "https://example.test/v1?key=sk-secret",
+        "https://example.test/v1#sk-secret",
+        "ftp://example.test",
+        "not a url",
+    ],
+)
+def test_base_urls_that_could_leak_a_key_are_refused(url: str) -> None:
+    with pytest.raises(ArenaError, match="base-url") as info:
+        RunConfig(model="openai/gpt-4.1-mini", base_url=url)
+    assert "sk-secret" not in str(info.value)

@@ -153,3 +153,32 @@ def test_sigkill_at_several_points_then_resume(tmp_path: Path, finished_run: Pat
     assert proc.returncode == 0
     assert kills >= 3
     assert comparable(next(out.iterdir())) == comparable(finished_run)
+
+
+def test_a_semantically_bad_checkpoint_changes_nothing(tmp_path: Path) -> None:
+    """Valid JSON but a wrong state: one-line error, and the run dir is byte-for-byte intact."""
+    import shutil
+
+    import orjson
+
+    from arena.errors import ArenaError
+    from arena.runner import resume
+
+    golden = Path(__file__).resolve().parents[1] / "golden" / "v1" / "run"
+    for label, edit in (
+        ("empty agent", lambda c: {**c, "code": [{}]}),
+        ("source not text", lambda c: {**c, "code": [{**c["code"][0], "solution_source": 12}]}),
+        ("round off by one", lambda c: {**c, "round": c["round"] - 1}),
+        ("negative length", lambda c: {**c, "events_bytes": -5}),
+    ):
+        run_dir = tmp_path / label.replace(" ", "_")
+        shutil.copytree(golden, run_dir)
+        (run_dir / "summary.json").unlink()
+        cp = orjson.loads((run_dir / "checkpoint.json").read_bytes())
+        (run_dir / "checkpoint.json").write_bytes(orjson.dumps(edit(cp)))
+        before = {p.name: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+        with pytest.raises(ArenaError) as info:
+            resume(run_dir)
+        assert "\n" not in str(info.value), label
+        after = {p.name: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+        assert after == before, label
