@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -165,12 +166,13 @@ def test_a_semantically_bad_checkpoint_changes_nothing(tmp_path: Path) -> None:
     from arena.runner import resume
 
     golden = Path(__file__).resolve().parents[1] / "golden" / "v1" / "run"
-    for label, edit in (
+    edits: tuple[tuple[str, Callable[[dict[str, Any]], dict[str, Any]]], ...] = (
         ("empty agent", lambda c: {**c, "code": [{}]}),
         ("source not text", lambda c: {**c, "code": [{**c["code"][0], "solution_source": 12}]}),
         ("round off by one", lambda c: {**c, "round": c["round"] - 1}),
         ("negative length", lambda c: {**c, "events_bytes": -5}),
-    ):
+    )
+    for label, edit in edits:
         run_dir = tmp_path / label.replace(" ", "_")
         shutil.copytree(golden, run_dir)
         (run_dir / "summary.json").unlink()
