@@ -40,6 +40,18 @@ def read_solution(path: Path) -> str:
     return source
 
 
+def read_suite_json(path: Path, *, hint: str = "") -> Any:
+    """The parsed JSON of a suite file; ArenaError (one line, naming the file) if it is bad."""
+    try:
+        return orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise ArenaError(f"suite file not found: {path}{hint}") from None
+    except orjson.JSONDecodeError as exc:
+        raise ArenaError(f"suite file {path} is not valid JSON: {exc}") from None
+    except OSError as exc:
+        raise ArenaError(f"cannot read suite file {path}: {exc}") from None
+
+
 def load_suite(task: Task, spec: str) -> tuple[str, Suite]:
     """Resolve ``fixed``, ``hidden`` or a path into (label, suite); labels come from the oracle.
 
@@ -54,14 +66,7 @@ def load_suite(task: Task, spec: str) -> tuple[str, Suite]:
     path = Path(spec)
     if path.is_dir():
         path = path / "suite.json"
-    try:
-        data = orjson.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise ArenaError(f"suite file not found: {path} (use fixed, hidden or a path)") from None
-    except orjson.JSONDecodeError as exc:
-        raise ArenaError(f"suite file {path} is not valid JSON: {exc}") from None
-    except OSError as exc:
-        raise ArenaError(f"cannot read suite file {path}: {exc}") from None
+    data = read_suite_json(path, hint=" (use fixed, hidden or a path)")
     if isinstance(data, dict):
         data = data.get("cases")
     if not isinstance(data, list):

@@ -36,7 +36,7 @@ import numpy as np
 import orjson
 
 from arena.errors import ArenaError
-from arena.evaluation import load_suite
+from arena.evaluation import load_suite, read_suite_json
 from arena.sandbox import EvalResult, Sandbox
 from tasks import Case, Outcome, Suite, Task
 from tasks.ast_mutation import Mutant, enumerate_mutants
@@ -428,14 +428,7 @@ def _run_dir_solutions(run_dir: Path) -> list[str]:
 
 
 def _suite_task_name(path: Path) -> str | None:
-    try:
-        data = orjson.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise ArenaError(f"suite file not found: {path}") from None
-    except orjson.JSONDecodeError as exc:
-        raise ArenaError(f"suite file {path} is not valid JSON: {exc}") from None
-    except OSError as exc:
-        raise ArenaError(f"cannot read suite file {path}: {exc}") from None
+    data = read_suite_json(path)
     name = data.get("task") if isinstance(data, dict) else None
     return name if isinstance(name, str) else None
 
