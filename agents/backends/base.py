@@ -11,11 +11,13 @@ Error messages are one line and never contain an API key: every message passes t
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypedDict, runtime_checkable
+from typing import Any, Generic, Protocol, TypedDict, TypeVar, runtime_checkable
 
 
 class Message(TypedDict):
@@ -209,6 +211,33 @@ class RawAnswer:
     text: str
     input_tokens: int
     output_tokens: int
+
+
+C = TypeVar("C")
+
+
+class LoopClients(Generic[C]):
+    """One HTTP client per event loop: connection pools are bound to the loop that made them."""
+
+    def __init__(self, make: Callable[[], C]) -> None:
+        self._make = make
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, C] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self) -> C:
+        """The running loop's client, made on first use."""
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = self._make()
+        return client
+
+    def take_all(self) -> list[C]:
+        """Every client made so far, forgotten here (the caller closes them)."""
+        clients = list(self._clients.values())
+        self._clients = weakref.WeakKeyDictionary()
+        return clients
 
 
 class Provider(Protocol):

@@ -8,12 +8,10 @@ with the ``model`` role.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import weakref
 from typing import Any
 
-from agents.backends.base import BackendError, RawAnswer, Request
+from agents.backends.base import BackendError, LoopClients, RawAnswer, Request
 from agents.backends.retry import parse_retry_after
 
 
@@ -37,21 +35,14 @@ class GeminiProvider:
         self._key = api_key
         self.base_url = base_url
         self.timeout = timeout
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._clients = LoopClients(self._make_client)
+
+    def _make_client(self) -> Any:
+        options = self._types.HttpOptions(base_url=self.base_url, timeout=int(self.timeout * 1000))
+        return self._genai.Client(api_key=self._key, http_options=options)
 
     def _client(self) -> Any:
-        """One genai Client per event loop."""
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            options = self._types.HttpOptions(
-                base_url=self.base_url, timeout=int(self.timeout * 1000)
-            )
-            client = self._genai.Client(api_key=self._key, http_options=options)
-            self._clients[loop] = client
-        return client
+        return self._clients.get()
 
     def _contents(self, request: Request) -> tuple[list[Any], str | None]:
         types = self._types
@@ -135,8 +126,7 @@ class GeminiProvider:
         )
 
     async def aclose(self) -> None:
-        clients, self._clients = dict(self._clients), weakref.WeakKeyDictionary()
-        for client in clients.values():
+        for client in self._clients.take_all():
             closer = getattr(client.aio, "aclose", None)
             if closer is not None:
                 await closer()

@@ -9,11 +9,9 @@ models (o1, o3, o4, gpt-5 families) get no ``temperature``: they accept only the
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from typing import Any
 
-from agents.backends.base import BackendError, RawAnswer, Request
+from agents.backends.base import BackendError, LoopClients, RawAnswer, Request
 from agents.backends.retry import parse_retry_after
 
 _FIXED_TEMPERATURE = ("o1", "o3", "o4", "gpt-5")
@@ -35,20 +33,15 @@ class OpenAIProvider:
         self._key = api_key
         self.base_url = base_url
         self.timeout = timeout
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
-            weakref.WeakKeyDictionary()
+        self._clients = LoopClients(self._make_client)
+
+    def _make_client(self) -> Any:
+        return self._openai.AsyncOpenAI(
+            api_key=self._key, base_url=self.base_url, max_retries=0, timeout=self.timeout
         )
 
     def _client(self) -> Any:
-        """One AsyncOpenAI per event loop (HTTP pools are bound to the loop that made them)."""
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            client = self._openai.AsyncOpenAI(
-                api_key=self._key, base_url=self.base_url, max_retries=0, timeout=self.timeout
-            )
-            self._clients[loop] = client
-        return client
+        return self._clients.get()
 
     async def call(self, request: Request) -> RawAnswer:
         openai = self._openai
@@ -120,6 +113,5 @@ class OpenAIProvider:
         )
 
     async def aclose(self) -> None:
-        clients, self._clients = dict(self._clients), weakref.WeakKeyDictionary()
-        for client in clients.values():
+        for client in self._clients.take_all():
             await client.close()

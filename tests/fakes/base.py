@@ -16,6 +16,7 @@ import json
 import socket
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ Answer = Callable[[str, Any], str]
 """``(path, json_body) -> reply text`` for a successful request."""
 
 
-class FakeServer:
+class FakeServer(ABC):
     """Base fake server; subclasses define the success and error payloads."""
 
     def __init__(self, *, answer: Answer | None = None, latency: float = 0.0) -> None:
@@ -100,15 +101,17 @@ class FakeServer:
         return len(self.requests)
 
     # -- subclass hooks --------------------------------------------------------------------
+    @abstractmethod
     def route(self, path: str) -> bool:
         """True if ``path`` is this API's completion endpoint."""
-        raise NotImplementedError
 
+    @abstractmethod
     def success(self, path: str, body: Any, text: str) -> dict[str, Any]:
-        raise NotImplementedError
+        """The JSON body of a successful answer carrying ``text``."""
 
+    @abstractmethod
     def error(self, status: int, message: str) -> dict[str, Any]:
-        raise NotImplementedError
+        """The JSON body of an error with HTTP ``status``."""
 
     # -- request handling ------------------------------------------------------------------
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
