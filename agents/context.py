@@ -25,7 +25,8 @@ Methods (brokered; arguments and results are plain data):
     ctx.llm(prompt) -> str | None                     a model completion; None offline
 
 The arena evaluates every returned candidate and keeps the best one only if it beats the
-current solution (higher pass rate; ties: shorter source).
+current solution (higher pass rate; ties: lower cost, which is the source length, or for a
+data task its own measure first, e.g. a sorting network's comparators then depth).
 """
 
 from __future__ import annotations

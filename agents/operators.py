@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasks.ast_mutation import mutate_once
-from tasks.base import MutationOperator, SafeOperator, Task
+from tasks.base import Case, MutationOperator, SafeOperator, Task
 
 MAX_SOURCE = 100_000
 """Sources longer than this many characters are left alone (every operator returns None)."""
@@ -494,15 +494,16 @@ def _cross_once(ta: ast.Module, tb: ast.Module, rng: random.Random, entry: str) 
 
 
 def operator_table(
-    task: Task, failures: Sequence[Mapping[str, Any]] = ()
+    task: Task, failures: Sequence[Mapping[str, Any]] = (), suite: Sequence[Case] = ()
 ) -> dict[str, MutationOperator]:
-    """Name -> operator: the generic ones, ``task.mutation_operators()`` and ``guard``.
+    """Name -> operator: the generic ones, ``task.mutation_operators(suite)`` and ``guard``
+    (made for ``failures``). ``suite`` is the current suite the agents are scored on.
 
     Raises ValueError if two operators share a name.
     """
     ops = [
         *generic_operators(task.entry_point),
-        *task.mutation_operators(),
+        *task.mutation_operators(suite),
         make_guard_operator(task.entry_point, failures),
     ]
     table: dict[str, MutationOperator] = {}

@@ -11,7 +11,8 @@ One round (see DESIGN.md section 4):
    copy of the best (for code agents: the winner's solution with a meta-mutated proposer).
 
 Scores (also in the README):
-    code agent: pass rate on the current suite; ties: shorter source, then the seed.
+    code agent: pass rate on the current suite; ties: lower cost (``Ledger.costs``: a data
+        task's own cost such as comparators then depth, then source length), then the seed.
     test agent, per round: sum over its accepted cases c of  b_c / C + [0 < b_c < C]
         (b_c code agents broken by c, C code agents) minus invalid / tried minus
         0.5 * duplicates; replacement ranks the sum over the last ``replace_every`` rounds.
@@ -345,8 +346,15 @@ class Arena:
         return self.ledger.pass_rates([a.solution for a in self.code])
 
     def leader(self, scores: np.ndarray) -> int:
-        keys = [(float(s), -len(a.solution)) for s, a in zip(scores, self.code, strict=True)]
+        keys = self.merit(scores, [a.solution for a in self.code])
         return rank(keys, rng(self.seed, "leader", self.round))[0]
+
+    def merit(
+        self, scores: Sequence[float] | np.ndarray, sources: Sequence[str]
+    ) -> list[tuple[float, ...]]:
+        """Ranking keys, larger is better: the pass rate, then the negated cost."""
+        costs = self.ledger.costs(sources)
+        return [(float(s), *(-c for c in cost)) for s, cost in zip(scores, costs, strict=True)]
 
     # ---- test agents ----------------------------------------------------------------------
 
@@ -550,7 +558,7 @@ class Arena:
             agent,
             rng(self.seed, "broker", r, slot),
             budget,
-            operator_table(self.task, ctx["failures"]),
+            operator_table(self.task, ctx["failures"], self.ledger.cases),
         )
         run = self.box.run_proposer(agent.proposer, dict(ctx), broker)
         candidates = [
@@ -561,15 +569,12 @@ class Arena:
         rates = self.ledger.pass_rates(candidates) if candidates else np.zeros(0)
         best = None
         if candidates:
-            order = rank(
-                [(float(x), -len(c)) for x, c in zip(rates, candidates, strict=True)],
-                rng(self.seed, "candidates", r, slot),
-            )
-            best = order[0]
+            keys = self.merit(rates, candidates)
+            best = rank(keys, rng(self.seed, "candidates", r, slot))[0]
+            better = keys[best] > self.merit([before], [agent.solution])[0]
+        else:
+            better = False
         after = float(rates[best]) if best is not None else before
-        better = best is not None and (
-            after > before or (after == before and len(candidates[best]) < len(agent.solution))
-        )
         stats = self.proposer_stats.setdefault(agent.proposer_hash, _ProposerStats())
         stats.uses += 1
         stats.improvement += max(0.0, after - before) if better else 0.0
@@ -604,7 +609,7 @@ class Arena:
     # ---- replacement ----------------------------------------------------------------------
 
     def replace(self, r: int, scores: np.ndarray) -> None:
-        keys = [(float(s), -len(a.solution)) for s, a in zip(scores, self.code, strict=True)]
+        keys = self.merit(scores, [a.solution for a in self.code])
         for loser, winner in replacement_pairs(rank(keys, rng(self.seed, "rank-code", r))):
             self.replace_code(r, loser, winner)
         if len(self.tests) >= 2:

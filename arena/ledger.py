@@ -89,6 +89,21 @@ class Ledger:
         row = self.outcomes([source])[0]
         return float((row == Outcome.PASS).mean()) if row.size else 0.0
 
+    def costs(self, sources: Sequence[str]) -> list[tuple[float, ...]]:
+        """Tie-break cost of each source, smaller is better: for data tasks the task's cost of
+        the constant (a sorting network's comparators, then depth), then the source length;
+        for function tasks the source length alone. Never depends on formatting alone."""
+        if self.task.kind != "data":
+            return [(float(len(s)),) for s in sources]
+        missing = [s for s in dict.fromkeys(sources) if solution_hash(s) not in self._values]
+        if missing:
+            res = self.box.evaluate(self.task, missing, [])
+            for src, value in zip(missing, res.values, strict=True):
+                self._values[solution_hash(src)] = value
+        return [
+            (*self.task.data_cost(self._values[solution_hash(s)]), float(len(s))) for s in sources
+        ]
+
     def pass_rates(self, sources: Sequence[str]) -> np.ndarray:
         m = self.outcomes(sources)
         return (m == Outcome.PASS).mean(axis=1) if m.shape[1] else np.zeros(len(sources))

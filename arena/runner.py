@@ -284,9 +284,8 @@ def summarize(arena: Arena, task: Task, box: Sandbox, seconds: float) -> dict[st
     hidden_all = task.hidden_suite().cases
     held_out = [c for c in hidden_all if c.key not in trained]
     hidden = _rates(box, task, sources, held_out)
-    order = sorted(
-        range(len(sources)), key=lambda i: (-evolved[i], len(sources[i]), arena.code[i].slot)
-    )
+    costs = arena.ledger.costs(sources)
+    order = sorted(range(len(sources)), key=lambda i: (-evolved[i], costs[i], arena.code[i].slot))
     board = []
     for i in order:
         agent = arena.code[i]

@@ -217,8 +217,12 @@ class Task(ABC):
     def hidden_inputs(self) -> list[Args]:
         """The inputs of the hidden suite; deterministic; never shown to agents."""
 
-    def mutation_operators(self) -> list[MutationOperator]:
-        """Task-specific offline mutation operators (the generic AST ones live elsewhere)."""
+    def mutation_operators(self, suite: Sequence[Case] = ()) -> list[MutationOperator]:
+        """Task-specific offline mutation operators (the generic AST ones live elsewhere).
+
+        ``suite`` is the suite the agents are scored on right now (never the hidden one), for
+        operators that learn from its cases; the operators' names must not depend on it.
+        """
         return []
 
     # ---- derived behaviour -------------------------------------------------------------
@@ -302,6 +306,12 @@ class Task(ABC):
     def data_metrics(self, value: Any) -> dict[str, Any]:
         """For "data" tasks: descriptive numbers of a solution's constant (size, depth)."""
         return {}
+
+    def data_cost(self, value: Any) -> tuple[float, ...]:
+        """For "data" tasks: the cost of a solution's constant, smaller is better, compared
+        between solutions that pass the same share of the suite (before source length). The
+        same length for every value, malformed ones included; () means no cost of its own."""
+        return ()
 
 
 def cache_dir() -> Path | None:

@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from tasks.ast_mutation import enumerate_mutants
-from tasks.base import Args, InvalidInput, MutationOperator, Task, TaskError
+from tasks.base import Args, Case, InvalidInput, MutationOperator, Task, TaskError
 from tasks.canonical import canonical
 from tasks.registry import register
 from tasks.sampling import draw_unique
@@ -590,7 +590,7 @@ class HumanEvalTask(Task):
         """The problem's own ``check`` assertions (inputs with the package's expectations)."""
         return check_cases(self.problem_id)
 
-    def mutation_operators(self) -> list[MutationOperator]:
+    def mutation_operators(self, suite: Sequence[Case] = ()) -> list[MutationOperator]:
         return []
 
 

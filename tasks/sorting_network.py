@@ -15,11 +15,12 @@ from __future__ import annotations
 import ast
 import io
 import itertools
+import math
 import random
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -285,12 +286,15 @@ class SortingNetworkTask(Task):
     def hidden_inputs(self) -> list[Args]:
         return [(bits,) for bits in itertools.product((0, 1), repeat=self.n)]
 
-    def mutation_operators(self) -> list[MutationOperator]:
+    def mutation_operators(self, suite: Sequence[Case] = ()) -> list[MutationOperator]:
         """The syntactic ``net_*`` operators on the ``COMPARATORS`` literal (see
-        ``NetworkOperator``): insert, delete, swap, move, rewire, prune."""
-        return [
+        ``NetworkOperator``): insert, delete, swap, move, rewire, prune; and ``net_regrow``
+        (``RegrowOperator``), which rebuilds a network's tail from the inputs of ``suite``."""
+        ops: list[MutationOperator] = [
             NetworkOperator(name, self.n, self.cap, edit) for name, edit in _NETWORK_EDITS.items()
         ]
+        ops.append(RegrowOperator(self, suite))
+        return ops
 
     def judge_data(self, value: Any, cases: Sequence[Case]) -> np.ndarray:
         """PASS/FAIL per case for the network ``value``; ERROR everywhere if it is malformed.
@@ -322,6 +326,14 @@ class SortingNetworkTask(Task):
         if self.prefix:
             metrics |= {"evolved": network_size(suffix), "prefix": network_size(self.prefix)}
         return metrics
+
+    def data_cost(self, value: Any) -> tuple[float, ...]:
+        """(comparators, depth) of the whole network, the spec's order of merit; infinite
+        for a malformed value."""
+        metrics = self.data_metrics(value)
+        if not metrics:
+            return (math.inf, math.inf)
+        return (float(metrics["comparators"]), float(metrics["depth"]))
 
     def _packed_suite(self, cases: Sequence[Case]) -> _PackedSuite:
         """Packed inputs (already through the prefix) and expected outputs of ``cases``, cached
@@ -650,3 +662,93 @@ class NetworkOperator:
             return write_comparators(source, stmt, new)
         except (RecursionError, MemoryError):
             return None
+
+
+# ---- ruin and recreate, guided by the suite ---------------------------------------------
+
+
+def wire_states(bits: np.ndarray) -> np.ndarray:
+    """A (vectors, wires) 0/1 array as one int64 state per vector, wire ``k`` at bit ``k``."""
+    wires = np.arange(bits.shape[1], dtype=np.int64)
+    states: np.ndarray = (bits.astype(np.int64) << wires).sum(axis=1)
+    return states
+
+
+def apply_to_states(states: np.ndarray, comparators: Sequence[Comparator]) -> np.ndarray:
+    """The states after the comparators (min to the lower wire: a 1 on ``i`` and a 0 on
+    ``j`` trade places)."""
+    out = states.copy()
+    for i, j in comparators:
+        swap = (out >> i) & ~(out >> j) & 1
+        out ^= swap * ((1 << i) | (1 << j))
+    return out
+
+
+def sorted_states(states: np.ndarray, n: int) -> np.ndarray:
+    """Which states are sorted: their zeros, read as ones, are the low wires only."""
+    zeros = states ^ ((1 << n) - 1)
+    done: np.ndarray = (zeros & (zeros + 1)) == 0
+    return done
+
+
+@dataclass
+class RegrowOperator:
+    """``net_regrow``: ruin and recreate, guided by the suite the agents are scored on.
+
+    Keeps a random-length head of the network and regrows the rest one comparator at a
+    time, each time appending a comparator that leaves the fewest distinct vectors among the
+    suite's inputs (run through the task's prefix and the network so far), ties broken at
+    random, until every one of them comes out sorted. It reads the inputs of the current
+    suite only, never the hidden one, so its networks sort what the test agents have found so
+    far, and finding the inputs they do not sort is the test agents' job. One operator of
+    many: the proposer decides how often to use it. None when the suite is empty, the source
+    has no ``COMPARATORS`` literal, or the result would exceed the task's cap.
+    """
+
+    task: SortingNetworkTask
+    suite: Sequence[Case]
+    name: str = "net_regrow"
+    _inputs: np.ndarray | None = field(default=None, init=False, repr=False)
+    """The suite's distinct input states after the task's prefix, made on first use."""
+
+    def __call__(self, source: str, rng: random.Random) -> str | None:
+        try:
+            found = read_comparators(source, self.task.n)
+            if found is None or not self.suite:
+                return None
+            network, stmt = found
+            head = network[: rng.randrange(len(network) + 1)]
+            new = self.regrow(head, rng)
+            if new is None or new == network:
+                return None
+            return write_comparators(source, stmt, new)
+        except (RecursionError, MemoryError):
+            return None
+
+    def regrow(self, head: list[Comparator], rng: random.Random) -> list[Comparator] | None:
+        """``head`` plus greedily chosen comparators that sort every suite input."""
+        n, task = self.task.n, self.task
+        if self._inputs is None:
+            try:
+                bits = task._matrix([c.args[0] if len(c.args) == 1 else None for c in self.suite])
+            except TaskError:
+                return None
+            self._inputs = np.unique(apply_to_states(wire_states(bits), task.prefix))
+        states = np.unique(apply_to_states(self._inputs, head))
+        pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+        lows = np.array([i for i, _ in pairs], dtype=np.int64)[:, None]
+        highs = np.array([j for _, j in pairs], dtype=np.int64)[:, None]
+        masks = (1 << lows) | (1 << highs)
+        new = list(head)
+        while not sorted_states(states, n).all():
+            if len(new) >= task.cap:
+                return None
+            swap = (states[None, :] >> lows) & ~(states[None, :] >> highs) & 1
+            after = np.sort(states[None, :] ^ (swap * masks), axis=1)
+            distinct = 1 + (np.diff(after, axis=1) != 0).sum(axis=1)
+            distinct[~swap.any(axis=1)] = np.iinfo(np.int64).max  # comparators that do nothing
+            best = np.flatnonzero(distinct == distinct.min())
+            pick = int(best[rng.randrange(len(best))])
+            new.append(pairs[pick])
+            states = np.unique(after[pick])
+        return new

@@ -10,10 +10,11 @@ where plausible-but-partial validators fail.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 
 from hypothesis.strategies import SearchStrategy
 
-from tasks.base import Args, InvalidInput, MutationOperator, Task
+from tasks.base import Args, Case, InvalidInput, MutationOperator, Task
 from tasks.email_validation import grammar
 from tasks.email_validation.blocks import email_operators
 from tasks.email_validation.strategies import mailbox_inputs
@@ -111,7 +112,7 @@ class EmailValidation(Task):
             self.input_strategy(), HIDDEN_SIZE, seed_value=HIDDEN_SEED, accept=accept
         )
 
-    def mutation_operators(self) -> list[MutationOperator]:
+    def mutation_operators(self, suite: Sequence[Case] = ()) -> list[MutationOperator]:
         """The ``email_*`` rule-block operators (``tasks.email_validation.blocks``)."""
         return list(email_operators())
 

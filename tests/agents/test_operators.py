@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import itertools
 import random
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from agents.operators import (
     normal_form,
     operator_table,
 )
-from tasks.base import MutationOperator
+from tasks.base import Case, MutationOperator
 from tasks.email_validation import SEED_SOLUTION, EmailValidation
 from tasks.email_validation import blocks as bl
 from tasks.sorting_network import (
@@ -420,12 +421,13 @@ def test_operator_table_for_each_task() -> None:
         "net_move",
         "net_rewire",
         "net_prune",
+        "net_regrow",
     ]
 
 
 def test_operator_table_rejects_duplicate_names() -> None:
     class Clashing(SortingNetworkTask):
-        def mutation_operators(self) -> list[MutationOperator]:
+        def mutation_operators(self, suite: Sequence[Case] = ()) -> list[MutationOperator]:
             return [generic_operators("x")[0]]
 
     with pytest.raises(ValueError, match="ast_point"):
@@ -476,8 +478,8 @@ def test_net_operators_keep_pairs_valid(n: int, network: list[Any], seed: int) -
 )
 def test_net_prune_never_changes_behaviour(n: int, network: list[Any], seed: int) -> None:
     network = [p for p in network if p[1] < n]
-    op = SortingNetworkTask(n).mutation_operators()[-1]
-    out = op(net_source(network), random.Random(seed))
+    ops = {op.name: op for op in SortingNetworkTask(n).mutation_operators()}
+    out = ops["net_prune"](net_source(network), random.Random(seed))
     if not redundant_positions(network):
         assert out is None
         return

@@ -126,6 +126,32 @@ def test_a_hostile_proposer_cannot_crash_the_run(tmp_path: Path, monkeypatch) ->
     assert props and not any(e["accepted"] for e in props)
 
 
+def test_a_smaller_network_wins_even_with_a_longer_source(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Ties on the pass rate go to fewer comparators, whatever the formatting: a 5-comparator
+    network written one per line (longer source) replaces a compact 6-comparator one."""
+    import agents.proposers as proposers
+
+    compact = "COMPARATORS = [(0, 1), (2, 3), (0, 2), (1, 3), (1, 2), (0, 1)]"
+    spread = "\n".join(
+        ["COMPARATORS = ["]
+        + [f"    ({i}, {j}),  # a comment" for i, j in [(0, 1), (2, 3), (0, 2), (1, 3), (1, 2)]]
+        + ["]"]
+    )
+    proposer = (
+        "def propose(ctx):\n"
+        "    if 'COMPARATORS = []' in ctx.solution:\n"
+        f"        return [{compact!r}]\n"
+        f"    return [{spread!r}]\n"
+    )
+    monkeypatch.setattr(proposers, "seed_proposer_source", lambda: proposer)
+    monkeypatch.setattr("arena.engine.seed_proposer_source", lambda: proposer)
+    result = run(RunConfig(task="sorting_network:n=4", seed=0, **SMALL), tmp_path)  # type: ignore[arg-type]
+    accepted = [e for e in events(result.run_dir) if e["type"] == "proposal" and e["accepted"]]
+    assert len(spread) > len(compact)
+    assert (result.run_dir / "champion.py").read_text().strip() == spread
+    assert any(e["before"] == e["after"] == 1.0 for e in accepted)  # the tie, won on size
+
+
 @pytest.mark.parametrize(
     "url",
     [

@@ -81,6 +81,33 @@ def test_data_tasks_extract_once_and_judge_in_process(sandbox: Sandbox) -> None:
         assert (outcome == Outcome.PASS) == (wires == sorted(wires))
 
 
+def test_costs_rank_networks_by_size_then_depth_not_by_formatting(sandbox: Sandbox) -> None:
+    task = get_task("sorting_network:n=4")
+    ledger = Ledger(sandbox, task, task.fixed_suite().cases)
+    compact = "COMPARATORS = [(0, 1), (2, 3), (0, 2), (1, 3), (1, 2), (0, 1)]\n"  # 6, depth 4
+    spread = (
+        "COMPARATORS = [\n"
+        + "".join(
+            f"    ({i}, {j}),  # comparator\n" for i, j in [(0, 1), (2, 3), (0, 2), (1, 3), (1, 2)]
+        )
+        + "]\n"
+    )  # 5 comparators, depth 3, a longer source
+    deep = "COMPARATORS = [(0, 1), (0, 2), (2, 3), (1, 3), (1, 2)]\n"  # 5 comparators, depth 5
+    broken = "COMPARATORS = 'no'\n"
+    costs = ledger.costs([compact, spread, deep, broken])
+    assert len(spread) > len(compact)
+    assert [c[:2] for c in costs] == [(6, 4), (5, 3), (5, 5), (float("inf"), float("inf"))]
+    assert sorted(range(4), key=lambda i: costs[i]) == [1, 2, 0, 3]
+    assert costs[1][2] == len(spread)
+    ledger.restore(ledger.state())  # values are re-extracted after a restore
+    assert ledger.costs([spread]) == [costs[1]]
+
+
+def test_costs_of_code_are_source_lengths(sandbox: Sandbox, square_task) -> None:  # type: ignore[no-untyped-def]
+    ledger = Ledger(sandbox, square_task)
+    assert ledger.costs([WRONG_ON_ODD, "x = 1\n"]) == [(len(WRONG_ON_ODD),), (6.0,)]
+
+
 @settings(max_examples=10, deadline=None, database=None)
 @given(st.lists(st.lists(st.integers(-30, 30), max_size=6), min_size=1, max_size=4))
 def test_incremental_equals_from_scratch(sandbox: Sandbox, square_task, batches) -> None:  # type: ignore[no-untyped-def]

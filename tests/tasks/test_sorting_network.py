@@ -15,12 +15,18 @@ from hypothesis import strategies as st
 from tasks.base import Case, InvalidInput, Outcome, Suite, Task, TaskError
 from tasks.registry import entries, get_task, resolve
 from tasks.sorting_network import (
+    RegrowOperator,
     SortingNetworkTask,
+    apply_to_states,
     batcher_network,
     green_prefix,
     is_sorting_network,
     network_depth,
     network_size,
+    network_source,
+    read_comparators,
+    sorted_states,
+    wire_states,
 )
 
 QUICK = settings(database=None, deadline=None, max_examples=60)
@@ -400,7 +406,15 @@ def test_task_metadata() -> None:
     assert "COMPARATORS" in task.spec and "0-1 principle" in task.spec
     assert "8 wires" in task.spec and "256" in task.spec
     names = {op.name for op in task.mutation_operators()}
-    assert names == {"net_insert", "net_delete", "net_swap", "net_move", "net_rewire", "net_prune"}
+    assert names == {
+        "net_insert",
+        "net_delete",
+        "net_swap",
+        "net_move",
+        "net_rewire",
+        "net_prune",
+        "net_regrow",
+    }
     assert task.arity == 1
 
 
@@ -576,3 +590,124 @@ def test_registry_prefix() -> None:
         with pytest.raises(TaskError, match=message) as info:
             resolve(bad)
         assert "\n" not in str(info.value)
+
+
+# ---- net_regrow: ruin and recreate from the suite ---------------------------------------------
+
+
+def regrow_op(task: SortingNetworkTask, vectors: list[tuple[int, ...]]) -> RegrowOperator:
+    ops = task.mutation_operators([task.label((v,), "evolved") for v in vectors])
+    op = next(op for op in ops if op.name == "net_regrow")
+    assert isinstance(op, RegrowOperator)
+    return op
+
+
+def regrown(op: RegrowOperator, network: list[tuple[int, int]], seed: int) -> Any:
+    out = op(network_source(network, "start"), random.Random(seed))
+    if out is None:
+        return None
+    found = read_comparators(out, op.task.n)
+    assert found is not None
+    return found[0]
+
+
+comparator_lists = st.integers(2, 7).flatmap(
+    lambda n: st.tuples(
+        st.just(n),
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
+            .filter(lambda p: p[0] != p[1])
+            .map(lambda p: (min(p), max(p))),
+            max_size=12,
+        ),
+        st.lists(st.tuples(*[st.integers(0, 1)] * n), min_size=1, max_size=40),
+        st.integers(0, 2**32),
+    )
+)
+
+
+@QUICK
+@given(comparator_lists)
+def test_state_helpers_agree_with_slow_reference(drawn: Any) -> None:
+    n, network, vectors, _ = drawn
+    states = apply_to_states(wire_states(np.array(vectors, dtype=np.uint8)), network)
+    expected = [slow_run(network, v) for v in vectors]
+    assert states.tolist() == [sum(b << k for k, b in enumerate(v)) for v in expected]
+    assert sorted_states(states, n).tolist() == [v == sorted(v) for v in expected]
+
+
+@QUICK
+@given(comparator_lists)
+def test_regrow_keeps_the_head_and_every_comparator_it_adds_does_work(drawn: Any) -> None:
+    n, head, vectors, seed = drawn
+    new = regrow_op(SortingNetworkTask(n), vectors).regrow(list(head), random.Random(seed))
+    assert new is not None and new[: len(head)] == head
+    assert all(0 <= i < j < n for i, j in new)
+    values = [slow_run(head, v) for v in vectors]
+    for i, j in new[len(head) :]:
+        assert any(v[i] > v[j] for v in values)  # it exchanges something
+        values = [slow_run([(i, j)], v) for v in values]
+    assert all(v == sorted(v) for v in values)
+
+
+@QUICK
+@given(comparator_lists)
+def test_regrow_operator_output_sorts_the_suite(drawn: Any) -> None:
+    n, network, vectors, seed = drawn
+    new = regrown(regrow_op(SortingNetworkTask(n), vectors), network, seed)
+    if new is None:  # the head it kept, plus what it grew, was the network itself
+        assert all(slow_run(network, v) == sorted(v) for v in vectors)
+    else:
+        assert new != network
+        assert all(slow_run(new, v) == sorted(v) for v in vectors)
+
+
+def test_regrow_on_the_whole_domain_builds_small_sorting_networks() -> None:
+    task = SortingNetworkTask(8)
+    op = regrow_op(task, [v for (v,) in task.hidden_inputs()])
+    sizes = []
+    for seed in range(12):
+        network = regrown(op, [], seed)
+        assert network is not None and is_sorting_network(network, 8)
+        sizes.append(len(network))
+    assert min(sizes) <= 21 and max(sizes) <= 28, sizes
+
+
+def test_regrow_sees_only_the_suite_it_is_given() -> None:
+    """Built from the 16 fixed inputs, a network sorts those and misses others: the operator
+    has no view of the rest of the domain (the hidden suite)."""
+    task = SortingNetworkTask(8)
+    fixed = [v for (v,) in task.fixed_inputs()]
+    op = regrow_op(task, fixed)
+    for seed in range(5):
+        network = regrown(op, [], seed)
+        assert network is not None
+        assert all(slow_run(network, v) == sorted(v) for v in fixed)
+        assert not is_sorting_network(network, 8)
+
+
+def test_regrow_after_the_green_prefix() -> None:
+    task = SortingNetworkTask(8, "green")
+    op = regrow_op(task, [v for (v,) in task.hidden_inputs()])
+    network = regrown(op, [], 3)
+    assert network is not None
+    assert is_sorting_network(network, 8, prefix=task.prefix)
+    assert not is_sorting_network(network, 8)  # it relies on the prefix having run
+    assert len(network) < len(batcher_network(8)) - 5
+
+
+def test_regrow_is_deterministic_and_declines_what_it_cannot_do() -> None:
+    task = SortingNetworkTask(6)
+    vectors = [v for (v,) in task.hidden_inputs()]
+    op = regrow_op(task, vectors)
+    start = [(0, 5), (1, 4)]
+    assert regrown(op, start, 7) == regrown(op, start, 7)
+    assert len({tuple(regrown(op, start, s)) for s in range(10)}) > 1
+    empty = regrow_op(task, [])
+    assert empty(network_source(start, "x"), random.Random(0)) is None
+    for bad in ("COMPARATORS = 5\n", "X = [(0, 1)]\n", "COMPARATORS = [(0, 1)\n"):
+        assert op(bad, random.Random(0)) is None
+    sorted_only = regrow_op(task, [(0, 0, 0, 1, 1, 1), (0,) * 6])
+    cuts = {repr(regrown(sorted_only, start, s)) for s in range(20)}
+    # nothing to sort: it can only cut the network short, to any head
+    assert cuts == {"None", "[]", "[(0, 5)]"}
