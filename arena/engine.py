@@ -700,8 +700,13 @@ class Arena:
         write_checkpoint(self.run_dir.path, self.state())
 
     def state(self) -> dict[str, Any]:
-        """Everything needed to continue this run exactly (see ``restore``)."""
-        return {
+        """Everything needed to continue this run exactly (see ``restore``).
+
+        A model-backed run adds ``models``: its usage and budget spend, so a resumed run
+        neither spends its --max-cost / --max-calls again nor loses the usage totals. An
+        offline checkpoint has no such key.
+        """
+        state: dict[str, Any] = {
             "round": self.round,
             "seq": self.log.seq,
             "events_bytes": self.log.offset(),
@@ -725,6 +730,9 @@ class Arena:
             },
             "ledger": self.ledger.state(),
         }
+        if self.models is not None:
+            state["models"] = self.models.state()
+        return state
 
     def restore(self, state: dict[str, Any]) -> None:
         """Continue from ``state()`` (the log must already be cut back to its ``seq``).
@@ -763,6 +771,10 @@ class Arena:
                 for h, (u, a, i) in state["proposer_stats"].items()
             }
             self.ledger.restore(state["ledger"])
+            if self.models is not None:
+                self.models.restore(state["models"])
+            elif "models" in state:
+                raise ValueError("model usage in the checkpoint of an offline run")
         except Exception as exc:  # any failure to rebuild means the checkpoint is bad
             raise ArenaError(f"checkpoint: malformed state: {type(exc).__name__}: {exc}") from None
 

@@ -64,6 +64,24 @@ class ModelDriver:
     def describe(self) -> dict[str, Any]:
         return self.backend.describe()
 
+    def state(self) -> dict[str, Any]:
+        """Usage and budget spend so far, for the checkpoint (a resume continues them)."""
+        return {
+            "usage": self.usage.to_json(),
+            "budget": self.budget.spent_state() if self.budget is not None else None,
+        }
+
+    def restore(self, state: object) -> None:
+        """Continue from ``state()``; TypeError or ValueError (nothing changed) if malformed."""
+        if not isinstance(state, dict) or set(state) != {"usage", "budget"}:
+            raise ValueError("models: expected an object with usage and budget")
+        usage = Usage.from_json(state["usage"])
+        if self.budget is not None:
+            self.budget.restore_spent(state["budget"])
+        elif state["budget"] is not None:
+            raise ValueError("models: budget spend recorded for a run without a budget")
+        self.usage = usage
+
     def _seed(self, *keys: object) -> int:
         return derive(self.seed, "model", *keys) % (2**31)
 

@@ -5,16 +5,19 @@ bounds its own calls in flight (``max_connections``). ``Budget`` refuses new net
 once ``max_cost`` or ``max_calls`` is spent (cache hits are free and always allowed); calls
 already in flight finish, so the spend may pass the limit by at most those calls, and the
 engine stops at the next round boundary. ``Usage`` sums tokens and cost per tag (agent) and
-per run. ``BackgroundLoop`` runs all of this from synchronous code on one event loop thread.
+per run. Both carry over a resume: a model run's checkpoint keeps ``Usage.to_json()`` and
+``Budget.spent_state()``. ``BackgroundLoop`` runs all of this from synchronous code on one
+event loop thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 from agents.backends.base import Backend, BackendError, BudgetExceeded, Completion, Request
@@ -90,6 +93,48 @@ class Budget:
             "cost_usd": self.cost,
         }
 
+    def spent_state(self) -> dict[str, Any]:
+        """What has been spent (not the limits, which come from the config), for a checkpoint."""
+        with self._lock:
+            return {"calls": self.calls, "cost_usd": self.cost}
+
+    def restore_spent(self, state: object) -> None:
+        """Continue from ``spent_state()``, in place (the backend holds this object).
+
+        TypeError or ValueError if ``state`` is malformed; nothing changes then.
+        """
+        obj = _exact_keys(state, ("calls", "cost_usd"))
+        calls, cost = _count(obj["calls"]), _amount(obj["cost_usd"])
+        with self._lock:
+            self.calls, self.cost = calls, cost
+
+
+def _exact_keys(data: object, keys: Sequence[str]) -> dict[str, Any]:
+    """``data`` if it is an object with exactly ``keys``, else TypeError / ValueError."""
+    if not isinstance(data, dict):
+        raise TypeError(f"expected an object, got {type(data).__name__}")
+    if set(data) != set(keys):
+        raise ValueError(f"expected keys {sorted(keys)}, got {sorted(map(str, data))}")
+    return data
+
+
+def _count(value: object) -> int:
+    """``value`` if it is a non-negative int (not a bool), else TypeError / ValueError."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"expected an integer count, got {value!r}")
+    if value < 0:
+        raise ValueError(f"expected a non-negative count, got {value}")
+    return value
+
+
+def _amount(value: object) -> float:
+    """``value`` as a float if it is a finite non-negative number, else TypeError / ValueError."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise TypeError(f"expected a number, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"expected a finite non-negative amount, got {value}")
+    return float(value)
+
 
 @dataclass
 class Tally:
@@ -115,6 +160,13 @@ class Tally:
             "cost_usd": self.cost_usd,
             "unpriced": self.unpriced,
         }
+
+    @classmethod
+    def from_json(cls, data: object) -> Tally:
+        """The inverse of ``to_json``; TypeError or ValueError if ``data`` is malformed."""
+        obj = _exact_keys(data, [f.name for f in fields(cls)])
+        counts = {k: _count(v) for k, v in obj.items() if k != "cost_usd"}
+        return cls(**counts, cost_usd=_amount(obj["cost_usd"]))
 
 
 @dataclass
@@ -157,6 +209,19 @@ class Usage:
             "total": self.total.to_json(),
             "by_tag": {k: v.to_json() for k, v in sorted(self.by_tag.items())},
         }
+
+    @classmethod
+    def from_json(cls, data: object) -> Usage:
+        """The inverse of ``to_json`` (a checkpoint keeps a run's usage across a resume);
+        TypeError or ValueError if ``data`` is malformed."""
+        obj = _exact_keys(data, ("total", "by_tag"))
+        by_tag = obj["by_tag"]
+        if not isinstance(by_tag, dict):
+            raise TypeError(f"by_tag: expected an object, got {type(by_tag).__name__}")
+        return cls(
+            total=Tally.from_json(obj["total"]),
+            by_tag={str(k): Tally.from_json(v) for k, v in by_tag.items()},
+        )
 
 
 class BackgroundLoop:

@@ -3,16 +3,19 @@ HTTP, against local servers on 127.0.0.1 that speak each API's wire format."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from arena.config import RunConfig
+from arena.engine import RoundReport
 from arena.errors import ArenaError
-from arena.runner import run
-from replays.events import read_events
+from arena.runner import resume, run
+from replays.events import read_events, stable
 from tasks import get_task
 from tests.fakes.base import FakeServer, Fault, prompt_text
 from tests.fakes.gemini_server import FakeGemini
@@ -133,6 +136,109 @@ def test_budget_stops_the_run_at_a_round_boundary(tmp_path: Path) -> None:
         result = run(config("openai", fake, rounds=4, max_calls=3), tmp_path)
     assert result.summary["rounds"] < 4
     assert result.summary["stopped"].startswith("model budget spent")
+
+
+class Crash(Exception):
+    pass
+
+
+def crashed_run(config: RunConfig, out: Path, after_round: int = 1) -> Path:
+    """A run of ``config`` that dies (as on Ctrl-C) right after round ``after_round``'s
+    checkpoint."""
+
+    def die(report: RoundReport) -> None:
+        if report.round == after_round:
+            raise Crash
+
+    with pytest.raises(Crash):
+        run(config, out, on_round=die)
+    return next(out.iterdir())
+
+
+def comparable(run_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    events = [stable(e) for e in read_events(run_dir / "events.jsonl")]
+    summary = orjson.loads((run_dir / "summary.json").read_bytes())
+    summary.pop("seconds")
+    return events, summary
+
+
+@pytest.mark.parametrize("limit", [{"max_calls": 6}, {"max_cost": 0.0015}])
+def test_budget_and_usage_carry_over_a_resume(limit: dict[str, Any], tmp_path: Path) -> None:
+    """Interrupted after round 1 and resumed, a run spends exactly what an uninterrupted one
+    does (the budget is not granted afresh) and reports the same usage totals."""
+    with FakeOpenAI(answer=answer) as fake:
+        c = config("openai", fake, rounds=4, cache="off", **limit)
+        whole = run(c, tmp_path / "whole")
+        requests = fake.count
+        run_dir = crashed_run(c, tmp_path / "cut")
+        checkpoint = orjson.loads((run_dir / "checkpoint.json").read_bytes())
+        assert checkpoint["round"] == 1 and checkpoint["models"]["usage"]["total"]["calls"] > 0
+        resumed = resume(run_dir)
+        assert fake.count - requests == requests  # no HTTP request beyond the budget
+    assert 1 < whole.summary["rounds"] < 4
+    assert whole.summary["stopped"].startswith("model budget spent")
+    assert resumed.summary["rounds"] == whole.summary["rounds"]
+    assert resumed.summary["stopped"] == whole.summary["stopped"]
+    totals = resumed.summary["models"]["usage"]["total"]
+    assert totals == whole.summary["models"]["usage"]["total"]
+    assert totals["calls"] > 0 and totals["input_tokens"] > 0 and totals["cost_usd"] > 0
+    assert (
+        resumed.summary["models"]["backend"]["budget"]
+        == whole.summary["models"]["backend"]["budget"]
+    )
+    assert comparable(run_dir) == comparable(whole.run_dir)
+
+
+def _drop_usage(state: dict[str, Any]) -> None:
+    del state["models"]
+
+
+def _bad_calls(state: dict[str, Any]) -> None:
+    state["models"]["usage"]["total"]["calls"] = "4"
+
+
+def _bad_tag(state: dict[str, Any]) -> None:
+    state["models"]["usage"]["by_tag"] = {"c-1": {"calls": 1}}
+
+
+def _negative_spend(state: dict[str, Any]) -> None:
+    state["models"]["budget"]["calls"] = -1
+
+
+def _no_budget(state: dict[str, Any]) -> None:
+    del state["models"]["budget"]
+
+
+@pytest.mark.parametrize(
+    "corrupt", [_drop_usage, _bad_calls, _bad_tag, _negative_spend, _no_budget]
+)
+def test_malformed_model_usage_in_a_checkpoint_is_refused(
+    corrupt: Callable[[dict[str, Any]], None], tmp_path: Path
+) -> None:
+    with FakeOpenAI(answer=answer) as fake:
+        run_dir = crashed_run(config("openai", fake, max_calls=50), tmp_path / "out")
+        path = run_dir / "checkpoint.json"
+        state = orjson.loads(path.read_bytes())
+        corrupt(state)
+        path.write_bytes(orjson.dumps(state))
+        before = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()}
+        with pytest.raises(ArenaError, match="checkpoint: malformed state"):
+            resume(run_dir)
+    assert {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()} == before
+
+
+def test_an_offline_checkpoint_has_no_model_usage(tmp_path: Path) -> None:
+    offline = RunConfig(task=TASK, code=2, test=2, rounds=2, seed=0, isolation="basic")
+    run_dir = crashed_run(offline, tmp_path / "out")
+    state = orjson.loads((run_dir / "checkpoint.json").read_bytes())
+    assert "models" not in state
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    state["models"] = {"usage": {}, "budget": None}
+    (copy / "checkpoint.json").write_bytes(orjson.dumps(state))
+    with pytest.raises(ArenaError, match="checkpoint: malformed state"):
+        resume(copy)
+    assert resume(run_dir).summary["models"] is None
 
 
 def test_missing_key_fails_before_any_work(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import json
 import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -17,10 +18,12 @@ from agents.backends import (
     BackendError,
     Budget,
     BudgetExceeded,
+    Completion,
     PriceTable,
     Request,
     ResponseCache,
     RetryPolicy,
+    Usage,
     parse_retry_after,
     request_hash,
 )
@@ -173,3 +176,69 @@ def test_budget() -> None:
     assert budget.to_json()["calls"] == 1
     with pytest.raises(ValueError):
         Budget(max_calls=-1)
+
+
+def _completion(tokens: int, cost: float, *, cached: bool = False) -> Completion:
+    return Completion("x", tokens, 2 * tokens, cost, cached, 0.1, "openai", "m", "h")
+
+
+def test_usage_and_budget_spend_round_trip_through_json() -> None:
+    usage = Usage()
+    usage.record(_completion(10, 0.1), "c-1")
+    usage.record(_completion(7, 0.2, cached=True), "c-1")
+    usage.record(BackendError("boom", kind="server"), "t-1")
+    usage.record_malformed("t-1", "inputs")
+    data = json.loads(json.dumps(usage.to_json()))
+    back = Usage.from_json(data)
+    assert back == usage and back.to_json() == usage.to_json()
+    back.record(_completion(1, 0.3), "c-2")  # it goes on counting where it stopped
+    assert back.total.calls == 2 and back.by_tag["c-2"].calls == 1
+    assert Usage.from_json(Usage().to_json()) == Usage()
+
+    budget = Budget(max_calls=3, max_cost=1.0)
+    budget.reserve()
+    budget.charge(0.25)
+    spent = json.loads(json.dumps(budget.spent_state()))
+    assert spent == {"calls": 1, "cost_usd": 0.25}  # the spend only: limits are config
+    resumed = Budget(max_calls=3, max_cost=1.0)
+    resumed.restore_spent(spent)
+    assert resumed.to_json() == budget.to_json()
+    resumed.reserve()
+    resumed.reserve()
+    with pytest.raises(BudgetExceeded, match="3 calls"):
+        resumed.reserve()
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d.pop("by_tag"),
+        lambda d: d.update(extra=1),
+        lambda d: d.update(by_tag=[]),
+        lambda d: d["total"].pop("calls"),
+        lambda d: d["total"].update(calls="1"),
+        lambda d: d["total"].update(calls=1.5),
+        lambda d: d["total"].update(calls=True),
+        lambda d: d["total"].update(input_tokens=-1),
+        lambda d: d["total"].update(cost_usd=float("nan")),
+        lambda d: d["by_tag"].update({"c-1": None}),
+    ],
+)
+def test_malformed_usage_is_refused(mutate: Callable[[dict[str, Any]], object]) -> None:
+    usage = Usage()
+    usage.record(_completion(10, 0.1), "c-1")
+    data = json.loads(json.dumps(usage.to_json()))
+    mutate(data)
+    with pytest.raises((TypeError, ValueError)):
+        Usage.from_json(data)
+
+
+@pytest.mark.parametrize(
+    "state", [None, {}, {"calls": 1}, {"calls": -1, "cost_usd": 0.0}, {"calls": 1, "cost_usd": "0"}]
+)
+def test_malformed_budget_spend_is_refused_and_changes_nothing(state: object) -> None:
+    budget = Budget(max_calls=5)
+    budget.reserve()
+    with pytest.raises((TypeError, ValueError)):
+        budget.restore_spent(state)
+    assert budget.spent_state() == {"calls": 1, "cost_usd": 0.0}
