@@ -558,7 +558,7 @@ class Arena:
             agent,
             rng(self.seed, "broker", r, slot),
             budget,
-            operator_table(self.task, ctx["failures"], self.ledger.cases),
+            operator_table(self.task, ctx["failures"], tuple(self.ledger.cases)),
         )
         run = self.box.run_proposer(agent.proposer, dict(ctx), broker)
         candidates = [

@@ -92,7 +92,8 @@ class Ledger:
     def costs(self, sources: Sequence[str]) -> list[tuple[float, ...]]:
         """Tie-break cost of each source, smaller is better: for data tasks the task's cost of
         the constant (a sorting network's comparators, then depth), then the source length;
-        for function tasks the source length alone. Never depends on formatting alone."""
+        for function tasks the source length alone. Formatting decides only between equal
+        networks."""
         if self.task.kind != "data":
             return [(float(len(s)),) for s in sources]
         missing = [s for s in dict.fromkeys(sources) if solution_hash(s) not in self._values]

@@ -100,15 +100,21 @@ def _network(source: str) -> Any:
 
 
 def bar_sorting(task: str, rounds: int, seed: int, target: int | None) -> dict[str, Any]:
-    """One long 4v4 run; per round whether the leader is valid on all 2**n inputs, its size
-    (prefix included), and the first round whose leader is valid with at most ``target``."""
+    """One long 4v4 run of a sorting task, analysed by ``sorting_history``."""
+    config = RunConfig(task=task, code=4, test=4, rounds=rounds, seed=seed)
+    _summary, run_dir, seconds = timed_run(config)
+    return {"seed": seed, **sorting_history(task, run_dir, target), "run_seconds": seconds}
+
+
+def sorting_history(task: str, run_dir: Path, target: int | None) -> dict[str, Any]:
+    """Per round of a run: the evolved suite's size, the leader's pass rate on it, whether
+    the leader is valid on all 2**n inputs and its size (prefix included); and the first
+    round whose leader is valid with at most ``target`` comparators."""
     from tasks.registry import get_task
     from tasks.sorting_network import SortingNetworkTask, is_sorting_network, network_depth
 
     spec = get_task(task)
     assert isinstance(spec, SortingNetworkTask)
-    config = RunConfig(task=task, code=4, test=4, rounds=rounds, seed=seed)
-    _summary, run_dir, seconds = timed_run(config)
     events = list(read_events(run_dir / "events.jsonl"))
     solution_of = {
         e["id"]: e["solution"] for e in events if e["type"] == "agent_born" and e["kind"] == "code"
@@ -131,17 +137,25 @@ def bar_sorting(task: str, rounds: int, seed: int, target: int | None) -> dict[s
             first_valid = first_valid or (e["round"], elapsed, size)
             if target is not None and size <= target and first_target is None:
                 first_target = (e["round"], elapsed, size, depth)
-        history.append({"round": e["round"], "valid": valid, "size": size, "seconds": elapsed})
+        history.append(
+            {
+                "round": e["round"],
+                "suite": e["suite_size"],
+                "leader_evolved": e["code"][e["leader"]],
+                "valid": valid,
+                "size": size,
+                "seconds": elapsed,
+            }
+        )
     return {
         "task": task,
-        "seed": seed,
+        "run_dir": str(run_dir),
         "history": history,
         "first_valid": first_valid,
         "first_at_most_target": first_target,
         "target": target,
         "best_valid": best
         and {"size": best[0], "depth": best[1], "round": best[2], "seconds": best[3]},
-        "run_seconds": seconds,
         "met": None if target is None else first_target is not None and first_target[1] <= 600,
     }
 

@@ -719,7 +719,7 @@ class RegrowOperator:
             network, stmt = found
             head = network[: rng.randrange(len(network) + 1)]
             new = self.regrow(head, rng)
-            if new is None or new == network:
+            if new is None or new == network or len(new) > self.task.cap:
                 return None
             return write_comparators(source, stmt, new)
         except (RecursionError, MemoryError):

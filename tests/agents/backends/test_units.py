@@ -234,11 +234,20 @@ def test_malformed_usage_is_refused(mutate: Callable[[dict[str, Any]], object]) 
 
 
 @pytest.mark.parametrize(
-    "state", [None, {}, {"calls": 1}, {"calls": -1, "cost_usd": 0.0}, {"calls": 1, "cost_usd": "0"}]
+    "state",
+    [
+        None,
+        {},
+        {"calls": 3},
+        {"calls": -1, "cost_usd": 2.0},
+        {"calls": 3, "cost_usd": "0"},
+        {"calls": 3, "cost_usd": float("nan")},
+    ],
 )
 def test_malformed_budget_spend_is_refused_and_changes_nothing(state: object) -> None:
     budget = Budget(max_calls=5)
     budget.reserve()
+    budget.charge(0.5)
     with pytest.raises((TypeError, ValueError)):
         budget.restore_spent(state)
-    assert budget.spent_state() == {"calls": 1, "cost_usd": 0.0}
+    assert budget.spent_state() == {"calls": 1, "cost_usd": 0.5}
