@@ -704,9 +704,9 @@ def test_regrow_is_deterministic_and_declines_what_it_cannot_do() -> None:
     assert regrown(op, start, 7) == regrown(op, start, 7)
     assert len({tuple(regrown(op, start, s)) for s in range(10)}) > 1
     capped = regrow_op(SortingNetworkTask(2), [(1, 0), (0, 1)])
-    cuts = [regrown(capped, [(0, 1)] * (capped.task.cap + 50), s) for s in range(20)]
-    assert all(c is None or len(c) <= capped.task.cap for c in cuts)  # heads over the cap: None
-    assert None in cuts and any(c is not None for c in cuts)
+    over = [regrown(capped, [(0, 1)] * (capped.task.cap + 50), s) for s in range(20)]
+    assert all(c is None or len(c) <= capped.task.cap for c in over)  # heads over the cap: None
+    assert None in over and any(c is not None for c in over)
     empty = regrow_op(task, [])
     assert empty(network_source(start, "x"), random.Random(0)) is None
     for bad in ("COMPARATORS = 5\n", "X = [(0, 1)]\n", "COMPARATORS = [(0, 1)\n"):
